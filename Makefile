@@ -1,0 +1,40 @@
+# The README's two commands: `make run` (main job, embedded default config) and `make test`.
+# Each sets up .venv on a fresh machine first; nothing else needs installing by hand.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= all
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint report lock readme-table clean-venv
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch pinned to the CPU build on local disk here; constraints.txt pins everything else.
+	$(BIN)/python -m pip install --quiet -c constraints.txt "torch==2.13.0" -e ".[workflow,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+report: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --report results/report.html
+
+readme-table: $(STAMP)
+	$(BIN)/python -m physlens.summary readme results/summary.json README.md
+
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu//' > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+clean-venv:
+	rm -rf $(VENV)

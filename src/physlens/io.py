@@ -1,0 +1,103 @@
+"""Atomic writes and checked reads: a killed job never leaves a file that looks complete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+class DataFileError(RuntimeError):
+    """A data file is missing, truncated or not in the expected layout."""
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds.
+
+    The rename is atomic on POSIX file systems, so readers see either the old file or the
+    complete new one. On error the temporary file is removed and `path` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    """Write JSON atomically, pretty-printed and key-sorted so diffs stay readable."""
+    with atomic_path(path, suffix=".json.tmp") as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def read_json(path: str | os.PathLike):
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"{path}: file not found")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"{path}: not valid JSON ({exc})") from exc
+
+
+def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Checksum recorded with every model so that stale data is detected."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def open_dataset(path: str | os.PathLike, required: tuple[str, ...] = ()):
+    """Open a physlens HDF5 dataset with xarray, failing with a message that names the file.
+
+    `required` lists variables that must be present; a missing one is reported by name.
+    """
+    import xarray as xr
+
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"{path}: data file not found")
+    try:
+        ds = xr.open_dataset(path, engine="h5netcdf")
+    except Exception as exc:  # h5py raises several types for damaged files
+        raise DataFileError(
+            f"{path}: cannot be read as HDF5/netCDF4 (truncated or corrupted?): {exc}"
+        ) from exc
+    missing = [name for name in required if name not in ds.variables]
+    if missing:
+        ds.close()
+        raise DataFileError(f"{path}: missing variable(s) {', '.join(missing)}")
+    return ds
+
+
+def to_netcdf_atomic(ds, path: str | os.PathLike, encoding: dict | None = None) -> None:
+    """Write an xarray Dataset as netCDF4/HDF5 (h5netcdf engine) atomically."""
+    with atomic_path(path, suffix=".h5.tmp") as tmp:
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding or {})

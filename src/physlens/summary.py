@@ -1,0 +1,251 @@
+"""Headline numbers: one home for every number the workflow claims to reproduce.
+
+Each stage calls :func:`headline` for each number it measures and writes the records with
+:func:`write_headlines` to a JSON file under ``results/``; the ``summary`` rule merges all of
+them into ``results/summary.json`` (and a CSV), from which the report and the README table
+are generated. A record carries its reference value and source, the tolerance that decides
+whether it is met, and the status so decided, so nobody has to re-derive the verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import re
+from pathlib import Path
+
+from physlens.io import atomic_path, read_json, write_json
+from physlens.provenance import base_attrs
+
+TOLERANCE_KINDS = ("relative", "absolute", "sigma", "at_least", "at_most")
+STATUSES = ("met", "missed", "info")
+
+
+def judge(
+    value: float,
+    reference: float | None,
+    tolerance: float | None,
+    kind: str,
+    uncertainty: float | None = None,
+    reference_uncertainty: float | None = None,
+) -> str:
+    """Decide 'met' / 'missed' for a value against its reference; 'info' when there is none.
+
+    relative: |v - ref| <= tol * |ref|;  absolute: |v - ref| <= tol;
+    sigma:    |v - ref| <= tol * sqrt(dv^2 + dref^2)  (tol standard errors);
+    at_least: v >= ref - tol;            at_most: v <= ref + tol.
+    """
+    if kind not in TOLERANCE_KINDS:
+        raise ValueError(f"tolerance kind {kind!r} is not one of {TOLERANCE_KINDS}")
+    if reference is None:
+        return "info"
+    if value is None or not math.isfinite(value):
+        return "missed"
+    tol = 0.0 if tolerance is None else float(tolerance)
+    diff = value - reference
+    if kind == "relative":
+        ok = abs(diff) <= tol * abs(reference)
+    elif kind == "absolute":
+        ok = abs(diff) <= tol
+    elif kind == "sigma":
+        sigma = math.hypot(uncertainty or 0.0, reference_uncertainty or 0.0)
+        ok = abs(diff) <= tol * sigma if sigma > 0 else diff == 0
+    elif kind == "at_least":
+        ok = value >= reference - tol
+    else:
+        ok = value <= reference + tol
+    return "met" if ok else "missed"
+
+
+def headline(
+    name: str,
+    value: float,
+    *,
+    stage: str,
+    uncertainty: float | None = None,
+    unit: str = "",
+    reference: float | None = None,
+    reference_uncertainty: float | None = None,
+    reference_source: str = "",
+    tolerance: float | None = None,
+    tolerance_kind: str = "relative",
+    description: str = "",
+    **context,
+) -> dict:
+    """One headline record with its verdict. `context` holds small extra labels (L, T, ...)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]=]+", name):
+        raise ValueError(f"headline name {name!r}: use letters, digits and _ . - [ ] =")
+    value = None if value is None else float(value)
+    record = {
+        "name": name,
+        "stage": stage,
+        "value": value,
+        "uncertainty": None if uncertainty is None else float(uncertainty),
+        "unit": unit,
+        "reference": None if reference is None else float(reference),
+        "reference_uncertainty": None
+        if reference_uncertainty is None
+        else float(reference_uncertainty),
+        "reference_source": reference_source,
+        "tolerance": None if tolerance is None else float(tolerance),
+        "tolerance_kind": tolerance_kind,
+        "description": description,
+        "context": context,
+    }
+    record["status"] = judge(
+        value,
+        record["reference"],
+        record["tolerance"],
+        tolerance_kind,
+        record["uncertainty"],
+        record["reference_uncertainty"],
+    )
+    return record
+
+
+def write_headlines(path, records: list[dict], seed: int | None = None) -> None:
+    """Write one stage's headline records (atomically) with provenance."""
+    names = [r["name"] for r in records]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ValueError(f"duplicate headline names in {path}: {sorted(dup)}")
+    write_json(path, {"provenance": base_attrs(seed), "records": records})
+
+
+def merge_headlines(paths) -> dict:
+    """Merge per-stage headline files into one summary; a name may appear only once."""
+    records, sources = [], {}
+    for p in paths:
+        doc = read_json(p)
+        for rec in doc["records"]:
+            if rec["name"] in sources:
+                raise ValueError(
+                    f"headline {rec['name']!r} recorded twice: {sources[rec['name']]} and {p}"
+                )
+            sources[rec["name"]] = str(p)
+            records.append({**rec, "source_file": str(p)})
+    records.sort(key=lambda r: (r["stage"], r["name"]))
+    counts = {s: sum(r["status"] == s for r in records) for s in STATUSES}
+    return {"provenance": base_attrs(), "counts": counts, "records": records}
+
+
+CSV_FIELDS = (
+    "stage",
+    "name",
+    "value",
+    "uncertainty",
+    "unit",
+    "reference",
+    "reference_source",
+    "tolerance",
+    "tolerance_kind",
+    "status",
+    "description",
+)
+
+
+def write_summary(paths, json_out, csv_out=None) -> dict:
+    summary = merge_headlines(paths)
+    write_json(json_out, summary)
+    if csv_out is not None:
+        with atomic_path(csv_out, suffix=".csv.tmp") as tmp:
+            with open(tmp, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=CSV_FIELDS, extrasaction="ignore")
+                w.writeheader()
+                w.writerows(summary["records"])
+    return summary
+
+
+def format_value(value, uncertainty=None, unit="") -> str:
+    """'2.2701 ± 0.0043' with digits set by the uncertainty (two significant digits)."""
+    if value is None:
+        return "n/a"
+    if uncertainty is None or not uncertainty or not math.isfinite(uncertainty):
+        text = f"{value:.6g}"
+    else:
+        digits = max(0, 1 - int(math.floor(math.log10(abs(uncertainty)))))
+        text = f"{value:.{digits}f} ± {uncertainty:.{digits}f}"
+    return f"{text} {unit}".strip()
+
+
+def describe(record: dict) -> str:
+    """One sentence for captions: measured value, reference, verdict."""
+    measured = format_value(record["value"], record["uncertainty"], record["unit"])
+    if record["reference"] is None:
+        return f"{record['name']} = {measured} (recorded, no reference)"
+    ref = format_value(record["reference"], record.get("reference_uncertainty"))
+    tol = record["tolerance"]
+    kind = record["tolerance_kind"]
+    crit = {
+        "relative": f"within {tol:.3g} relative" if tol is not None else "",
+        "absolute": f"within ±{tol:.3g}" if tol is not None else "",
+        "sigma": f"within {tol:g} standard errors" if tol is not None else "",
+        "at_least": "at least the reference",
+        "at_most": "at most the reference",
+    }[kind]
+    return (
+        f"{record['name']} = {measured}; reference {ref} ({record['reference_source']}); "
+        f"criterion {crit}: {record['status'].upper()}"
+    )
+
+
+def markdown_table(summary: dict) -> str:
+    lines = [
+        "| stage | quantity | measured | reference | criterion | status |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in summary["records"]:
+        ref = (
+            "—"
+            if r["reference"] is None
+            else f"{format_value(r['reference'], r.get('reference_uncertainty'))} ({r['reference_source']})"
+        )
+        crit = "—" if r["tolerance"] is None else f"{r['tolerance_kind']} {r['tolerance']:g}"
+        lines.append(
+            f"| {r['stage']} | {r['description'] or r['name']} | "
+            f"{format_value(r['value'], r['uncertainty'], r['unit'])} | {ref} | {crit} | {r['status']} |"
+        )
+    return "\n".join(lines)
+
+
+BEGIN, END = "<!-- summary:begin -->", "<!-- summary:end -->"
+
+
+def update_readme(readme, summary: dict) -> None:
+    """Replace the README's block between the summary markers with the generated table."""
+    readme = Path(readme)
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{readme}: markers {BEGIN} ... {END} not found")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    prov = summary.get("provenance", {})
+    block = (
+        f"{BEGIN}\n_Generated from `results/summary.json` by `make readme-table` "
+        f"(physlens {prov.get('physlens_version', '?')}, {prov.get('created_utc', '?')})._\n\n"
+        f"{markdown_table(summary)}\n{END}"
+    )
+    with atomic_path(readme) as tmp:
+        tmp.write_text(head + block + tail)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m physlens.summary")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("merge", help="merge headline files into summary.json")
+    m.add_argument("json_out")
+    m.add_argument("inputs", nargs="+")
+    m.add_argument("--csv")
+    r = sub.add_parser("readme", help="regenerate the README's results table")
+    r.add_argument("summary")
+    r.add_argument("readme")
+    args = parser.parse_args(argv)
+    if args.cmd == "merge":
+        write_summary(args.inputs, args.json_out, args.csv)
+    else:
+        update_readme(args.readme, read_json(args.summary))
+
+
+if __name__ == "__main__":
+    main()

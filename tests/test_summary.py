@@ -1,0 +1,79 @@
+"""Headline numbers: verdicts, merging, and the generated README table."""
+
+import json
+import math
+
+import pytest
+
+from physlens.summary import (
+    format_value,
+    headline,
+    judge,
+    markdown_table,
+    merge_headlines,
+    update_readme,
+    write_headlines,
+    write_summary,
+)
+
+
+@pytest.mark.parametrize(
+    "value, ref, tol, kind, unc, expected",
+    [
+        (2.27, 2.2692, 0.01, "relative", None, "met"),
+        (2.31, 2.2692, 0.01, "relative", None, "missed"),
+        (1.05, 1.0, 0.1, "absolute", None, "met"),
+        (1.2, 1.0, 0.1, "absolute", None, "missed"),
+        (1.03, 1.0, 4, "sigma", 0.01, "met"),
+        (1.05, 1.0, 4, "sigma", 0.01, "missed"),
+        (0.97, 0.97, 0.0, "at_least", None, "met"),
+        (0.96, 0.97, 0.0, "at_least", None, "missed"),
+        (0.1, 0.2, 0.0, "at_most", None, "met"),
+        (float("nan"), 1.0, 0.1, "absolute", None, "missed"),
+        (1.0, None, None, "relative", None, "info"),
+    ],
+)
+def test_judge(value, ref, tol, kind, unc, expected):
+    assert judge(value, ref, tol, kind, unc) == expected
+
+
+def test_unknown_tolerance_kind_is_rejected():
+    with pytest.raises(ValueError, match="tolerance kind"):
+        judge(1.0, 1.0, 0.1, "roughly")
+
+
+def test_merge_and_readme(tmp_path):
+    a = tmp_path / "a.json"
+    b = tmp_path / "b.json"
+    write_headlines(
+        a,
+        [
+            headline(
+                "ising.tc",
+                2.27,
+                stage="supervised",
+                uncertainty=0.004,
+                reference=2.269185,
+                reference_source="Onsager 1944",
+                tolerance=0.01,
+            )
+        ],
+    )
+    write_headlines(b, [headline("ising.tau", 3.5, stage="ising", unit="sweeps")])
+    summary = write_summary([a, b], tmp_path / "s.json", tmp_path / "s.csv")
+    assert summary["counts"] == {"met": 1, "missed": 0, "info": 1}
+    assert json.loads((tmp_path / "s.json").read_text())["records"][0]["stage"] == "ising"
+    assert "2.2700 ± 0.0040" in markdown_table(summary)
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- summary:begin -->\nold\n<!-- summary:end -->\ntail\n")
+    update_readme(readme, summary)
+    text = readme.read_text()
+    assert "old" not in text and "Onsager 1944" in text and text.endswith("tail\n")
+    with pytest.raises(ValueError, match="recorded twice"):
+        merge_headlines([a, a])
+
+
+def test_format_value_uses_two_significant_digits_of_the_error():
+    assert format_value(2.26981, 0.0043) == "2.2698 ± 0.0043"
+    assert format_value(12.0, 1.5, "sweeps") == "12.0 ± 1.5 sweeps"
+    assert format_value(math.pi) == "3.14159"

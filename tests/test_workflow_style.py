@@ -1,0 +1,137 @@
+"""The workflow's own hygiene: lint, formatting, and environments in step with pyproject."""
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RULE_FILES = sorted((ROOT / "workflow" / "rules").glob("*.smk"))
+ENV_FILES = sorted((ROOT / "envs").glob("*.yaml"))
+# conda-forge names that differ from PyPI's
+CONDA_TO_PYPI = {"pytorch": "torch"}
+NOT_PYTHON_DEPS = {"python", "pip"}
+
+
+def _rules():
+    """(name, body) of every rule in the .smk files, parsed from their text."""
+    for path in RULE_FILES:
+        text = path.read_text()
+        for match in re.finditer(r"^rule (\w+):\n((?:[ \t]+.*\n|\n)*)", text, re.M):
+            yield path.name, match.group(1), match.group(2)
+
+
+def test_snakemake_lint_is_clean():
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Congratulations" in out, out[-4000:]
+
+
+def test_snakefmt_check_is_clean():
+    proc = subprocess.run(
+        [str(BIN / "snakefmt"), "--check", "Snakefile", *map(str, RULE_FILES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_snakefile_sets_min_version():
+    assert re.search(r'^min_version\("\d+', (ROOT / "Snakefile").read_text(), re.M)
+
+
+@pytest.mark.parametrize("directive", ["log:", "benchmark:", "conda:"])
+def test_every_rule_declares(directive):
+    missing = [f"{f}:{name}" for f, name, body in _rules() if directive not in body]
+    assert not missing, f"rules without {directive} {missing}"
+
+
+def test_every_rule_env_exists():
+    for f, name, body in _rules():
+        m = re.search(r'conda:\n\s+"([^"]+)"', body)
+        env = (ROOT / "workflow" / "rules" / m.group(1)).resolve()
+        assert env.exists(), f"{f}:{name}: {env} missing"
+
+
+def _pyproject_deps() -> dict[str, str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = list(meta["dependencies"])
+    for extra in ("workflow", "pysr"):
+        deps += meta["optional-dependencies"].get(extra, [])
+    out = {}
+    for d in deps:
+        name = re.match(r"[A-Za-z0-9_.\-]+", d).group(0).lower()
+        out[name] = d
+    return out
+
+
+def _optional_unpinned() -> set[str]:
+    """Extras that this machine cannot run (PySR needs Julia) are not in constraints.txt."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {re.match(r"[A-Za-z0-9_.\-]+", d).group(0).lower() for d in meta["optional-dependencies"]["pysr"]}
+
+
+def _constraints() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, ver = line.split("==")
+            pins[name.strip().lower().replace("_", "-")] = ver.strip()
+    return pins
+
+
+def _env_packages(path: Path) -> dict[str, str]:
+    spec = yaml.safe_load(path.read_text())
+    pkgs = {}
+    for dep in spec["dependencies"]:
+        if isinstance(dep, dict):  # pip: section
+            for p in dep.get("pip", []):
+                name, _, ver = p.partition("==")
+                pkgs[name.lower()] = ver
+            continue
+        name, _, ver = dep.partition("=")
+        if name in NOT_PYTHON_DEPS:
+            continue
+        pkgs[CONDA_TO_PYPI.get(name, name).lower()] = ver.lstrip("=")
+    return pkgs
+
+
+@pytest.mark.parametrize("env", ENV_FILES, ids=lambda p: p.name)
+def test_env_packages_are_project_dependencies_at_the_pinned_version(env):
+    deps, pins = _pyproject_deps(), _constraints()
+    for name, ver in _env_packages(env).items():
+        assert name in deps, f"{env.name}: {name} is not a dependency in pyproject.toml"
+        spec = Requirement(deps[name]).specifier
+        assert spec.contains(ver + ".0" if ver.count(".") == 1 else ver), (
+            f"{env.name}: {name}={ver} outside pyproject's {deps[name]}"
+        )
+        if name in _optional_unpinned():
+            continue
+        assert name in pins, f"{env.name}: {name} is not pinned in constraints.txt"
+        assert pins[name] == ver or pins[name].startswith(ver + "."), (
+            f"{env.name}: {name}={ver} but constraints.txt pins {pins[name]}"
+        )
+
+
+def test_every_dependency_is_in_some_env():
+    covered = set()
+    for env in ENV_FILES:
+        covered |= set(_env_packages(env))
+    missing = set(_pyproject_deps()) - covered - {"snakemake", "snakemake-executor-plugin-slurm"}
+    assert not missing, f"in pyproject but in no envs/*.yaml: {sorted(missing)}"
+
+
+def test_ci_runs_the_readmes_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and re.search(r"^make test$", ci, re.M)

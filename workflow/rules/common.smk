@@ -1,0 +1,29 @@
+# Shared helpers: paths, the list of targets, and per-stage parameter slices.
+RESULTS = "results"
+LOGS = f"{RESULTS}/logs"
+BENCH = f"{RESULTS}/benchmarks"
+
+ISING_SIZES = sorted(config["ising"]["sizes"])
+
+
+wildcard_constraints:
+    L=r"\d+",
+
+
+def ising_params():
+    """The Ising settings that determine the samples (not the checks), plus the seed."""
+    ising = {k: v for k, v in config["ising"].items() if k not in ("checks", "sizes")}
+    return {"seed": config["seed"], **ising}
+
+
+def headline_files():
+    """Every per-stage headline file merged into results/summary.json."""
+    return [f"{RESULTS}/ising/headline.json"]
+
+
+def all_targets():
+    return [
+        expand(f"{RESULTS}/ising/L{{L}}.h5", L=ISING_SIZES),
+        f"{RESULTS}/ising/figures/observables.png",
+        f"{RESULTS}/summary.json",
+    ]
