@@ -77,3 +77,17 @@ def test_format_value_uses_two_significant_digits_of_the_error():
     assert format_value(2.26981, 0.0043) == "2.2698 ± 0.0043"
     assert format_value(12.0, 1.5, "sweeps") == "12.0 ± 1.5 sweeps"
     assert format_value(math.pi) == "3.14159"
+
+
+def test_claims_read_lazily_and_pickle_to_a_path(tmp_path):
+    import pickle
+
+    from physlens.summary import Claims
+
+    path = tmp_path / "h.json"
+    claims = Claims(path)
+    assert "not measured" in claims.line("x")
+    write_headlines(path, [headline("x", 1.0, stage="s", reference=1.0, tolerance=0.1, reference_source="exact")])
+    assert claims.line("x").endswith("MET")
+    assert claims.bullets().startswith("* x = 1")
+    assert pickle.loads(pickle.dumps(claims)) == str(path)

@@ -190,6 +190,42 @@ def describe(record: dict) -> str:
     )
 
 
+class Claims:
+    """Report-caption helper: the measured numbers behind a figure, read at report time.
+
+    Pass ``Claims(path, ...)`` as a rule param and write in the caption template
+    ``{{ snakemake.params.claims.line("name") }}`` or ``{{ snakemake.params.claims.bullets() }}``.
+    The headline files are read only when the report is rendered, after the jobs ran. For
+    the rule's script the object pickles to its path string, and Snakemake's params rerun
+    trigger ignores it, so it never causes reruns.
+    """
+
+    def __init__(self, *paths):
+        self.paths = [str(p) for p in paths]
+
+    def __reduce__(self):
+        return (str, (" ".join(self.paths),))
+
+    def _records(self) -> dict:
+        out = {}
+        for p in self.paths:
+            if Path(p).exists():
+                for rec in read_json(p)["records"]:
+                    out[rec["name"]] = rec
+        return out
+
+    def line(self, name: str) -> str:
+        rec = self._records().get(name)
+        return describe(rec) if rec else f"{name}: not measured in this run"
+
+    def bullets(self, prefix: str = "") -> str:
+        """An RST bullet list of every record whose name starts with `prefix`."""
+        recs = [r for n, r in sorted(self._records().items()) if n.startswith(prefix)]
+        if not recs:
+            return "(no headline numbers recorded)"
+        return "\n".join(f"* {describe(r)}" for r in recs)
+
+
 def markdown_table(summary: dict) -> str:
     lines = [
         "| stage | quantity | measured | reference | criterion | status |",
