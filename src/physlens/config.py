@@ -171,7 +171,7 @@ def _rows(schema: dict, node: dict, prefix: str):
                 if word in sub["items"]:
                     limits.append(f"each {sym} {sub['items'][word]}")
         default = (
-            f"`{yaml.safe_dump(sub['default'], default_flow_style=True).strip()}`"
+            f"`{yaml.safe_dump(sub['default'], default_flow_style=True).removesuffix(chr(10)).removesuffix('...').strip()}`"
             if "default" in sub and sub.get("type") != "object"
             else ""
         )

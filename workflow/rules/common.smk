@@ -18,7 +18,7 @@ def ising_params():
 
 def headline_files():
     """Every per-stage headline file merged into results/summary.json."""
-    return [f"{RESULTS}/ising/headline.json"]
+    return [f"{RESULTS}/ising/headline.json", f"{RESULTS}/su2/headline.json"]
 
 
 def all_targets():

@@ -1,0 +1,37 @@
+"""SU(2) lattice gauge theory Monte Carlo: heat bath + overrelaxation, numba kernels, HDF5.
+
+Conventions
+-----------
+* Lattice: N_s^3 x N_t sites, periodic in all four directions (extents even, for the
+  checkerboard update order).
+* Links: ``links[t, z, y, x, mu, c]`` float64 (stored as float32 in the HDF5 file), the
+  unit quaternion (a0, a1, a2, a3) of U_mu(x) = a0 * 1 + i (a1 s1 + a2 s2 + a3 s3) with s_k
+  the Pauli matrices, so 1/2 tr U = a0 and U^dagger = (a0, -a1, -a2, -a3).
+* Directions: mu = 0 is time (array axis t), mu = 1, 2, 3 are x, y, z.
+* Action: Wilson, S = beta sum_x sum_{mu<nu} (1 - 1/2 Re tr U_mu,nu(x)), beta = 4 / g^2,
+  U_mu,nu(x) = U_mu(x) U_nu(x+mu) U_mu(x+nu)^dagger U_nu(x)^dagger. (The talk's slide writes
+  beta sum Re tr(1 - U); that normalisation differs by a factor 2 in beta. The critical
+  coupling below is in the standard normalisation used here.)
+* Observables: average plaquette <1/2 Re tr U_p> and Polyakov loop
+  P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t) (real for SU(2)).
+
+Modules: :mod:`.quaternion` (algebra), :mod:`.lattice` (geometry), :mod:`.kernels` (numba
+updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output).
+"""
+
+BETA_C_NT2 = 1.8800
+BETA_C_NT2_ERROR = 0.0030
+BETA_C_NT2_SOURCE = (
+    "J. Fingberg, U. M. Heller and F. Karsch, 'Scaling and asymptotic scaling in the SU(2) "
+    "gauge theory', Nucl. Phys. B392 (1993) 493, arXiv:hep-lat/9208012: compilation of "
+    "infinite-volume critical couplings of the deconfinement transition, "
+    "beta_c(N_t = 2) = 1.8800(30) (Wilson action, beta = 4/g^2)"
+)
+
+LAYOUT_NOTE = (
+    "links[beta, sample, t, z, y, x, mu, component]: unit quaternion (a0, a1, a2, a3) of "
+    "U_mu(t, z, y, x) = a0 + i (a1 s1 + a2 s2 + a3 s3), s_k Pauli matrices; mu = 0 (t), 1 (x), "
+    "2 (y), 3 (z); U_mu(x) points from site x to x + mu; periodic boundaries"
+)
+
+__all__ = ["BETA_C_NT2", "BETA_C_NT2_ERROR", "BETA_C_NT2_SOURCE", "LAYOUT_NOTE"]
