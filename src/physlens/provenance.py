@@ -29,13 +29,17 @@ def code_version() -> str:
     return f"{__version__}+g{out}" if out else __version__
 
 
-def base_attrs(seed: int | None = None, **extra) -> dict:
-    """Attributes common to every HDF5/JSON artifact; values are netCDF-safe scalars/strings."""
+def base_attrs(seed: int | None = None, *, timestamp: bool = False, **extra) -> dict:
+    """Attributes common to every HDF5/JSON artifact; values are netCDF-safe scalars/strings.
+
+    No creation time by default: the same config must give byte-identical data files.
+    """
     attrs = {
         "physlens_version": code_version(),
         "python_version": platform.python_version(),
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    if timestamp:
+        attrs["created_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     if seed is not None:
         attrs["seed"] = int(seed)
     attrs.update(extra)

@@ -127,7 +127,7 @@ def merge_headlines(paths) -> dict:
             records.append({**rec, "source_file": str(p)})
     records.sort(key=lambda r: (r["stage"], r["name"]))
     counts = {s: sum(r["status"] == s for r in records) for s in STATUSES}
-    return {"provenance": base_attrs(), "counts": counts, "records": records}
+    return {"provenance": base_attrs(timestamp=True), "counts": counts, "records": records}
 
 
 CSV_FIELDS = (
