@@ -1,0 +1,113 @@
+"""Statistics shared by every stage: bootstrap confidence intervals and errors.
+
+(Autocorrelation analysis for Monte Carlo time series lives here too; see below.)
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+
+def bootstrap(
+    statistic: Callable[..., float],
+    *arrays: np.ndarray,
+    n_resamples: int = 1000,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Values of `statistic` on `n_resamples` resamples (rows drawn with replacement, jointly)."""
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError("bootstrap arrays must have the same length")
+    out = np.empty(n_resamples)
+    for i in range(n_resamples):
+        idx = rng.integers(0, n, n)
+        out[i] = statistic(*(a[idx] for a in arrays))
+    return out
+
+
+def bootstrap_ci(
+    statistic: Callable[..., float],
+    *arrays: np.ndarray,
+    n_resamples: int = 1000,
+    level: float = 0.68,
+    rng: np.random.Generator,
+) -> tuple[float, float, float, float]:
+    """(estimate, standard error, lower, upper) of a statistic by percentile bootstrap."""
+    est = float(statistic(*arrays))
+    reps = bootstrap(statistic, *arrays, n_resamples=n_resamples, rng=rng)
+    reps = reps[np.isfinite(reps)]
+    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+    return est, float(np.std(reps, ddof=1)), float(lo), float(hi)
+
+
+# --- autocorrelation of Markov-chain time series (Ising Monte Carlo) -------------------
+
+
+class TauInt(NamedTuple):
+    """Integrated autocorrelation time, its Madras-Sokal error, and the summation window W."""
+
+    tau: float
+    error: float
+    window: int
+
+
+def autocorrelation(series: np.ndarray) -> np.ndarray:
+    """Normalised autocorrelation rho(t), t = 0..n-1, averaged over chains.
+
+    `series` is (n,) or (chains, n) with equal-length chains of the same process. The grand
+    mean is subtracted (chains share one equilibrium mean) and the autocovariances of all
+    chains are averaged before normalising; a constant series gives rho = [1, 0, 0, ...].
+    """
+    x = np.atleast_2d(np.asarray(series, dtype=float))
+    n = x.shape[1]
+    if n < 2:
+        raise ValueError(f"autocorrelation needs at least 2 points per chain, got {n}")
+    d = x - x.mean()
+    size = 1 << int(np.ceil(np.log2(2 * n)))  # zero-padded FFT: linear, not circular
+    f = np.fft.rfft(d, size, axis=1)
+    acov = np.fft.irfft(f * f.conj(), size, axis=1)[:, :n].mean(axis=0) / np.arange(n, 0, -1)
+    if acov[0] <= 0:
+        out = np.zeros(n)
+        out[0] = 1.0
+        return out
+    return acov / acov[0]
+
+
+def integrated_autocorrelation_time(series: np.ndarray, c: float = 6.0) -> TauInt:
+    """tau_int = 1/2 + sum_{t=1}^{W} rho(t) with Sokal's automatic window.
+
+    W is the smallest window with W >= c * tau_int(W) (Madras & Sokal 1988; c = 6 is
+    reliable for roughly exponential decay). The error is Madras-Sokal's
+    tau * sqrt(2 (2W + 1) / n_total). In units of the series' time step; tau = 1/2 for
+    uncorrelated data. If no window satisfies the criterion the series is too short
+    compared with tau and the full-length estimate is returned (an underestimate).
+    """
+    x = np.atleast_2d(np.asarray(series, dtype=float))
+    rho = autocorrelation(x)
+    taus = 0.5 + np.concatenate([[0.0], np.cumsum(rho[1:])])
+    ok = np.nonzero(np.arange(len(rho)) >= c * taus)[0]
+    window = int(ok[0]) if len(ok) else len(rho) - 1
+    tau = max(float(taus[window]), 0.5)  # negative noise cannot make data anticorrelated
+    error = tau * np.sqrt(2.0 * (2 * window + 1) / x.size)
+    return TauInt(tau, float(error), window)
+
+
+def thinned_mean_error(values: np.ndarray, tau_int: float, spacing: float) -> float:
+    """Standard error of the mean of samples taken `spacing` steps apart along chains.
+
+    The autocorrelation is modelled as exp(-t / tau_exp) with tau_exp chosen so that its
+    integrated time equals `tau_int` ((1/2) coth(1 / (2 tau_exp)) = tau_int); samples
+    `spacing` apart then correlate with r = exp(-spacing / tau_exp), which inflates the
+    naive error by sqrt((1 + r) / (1 - r)). tau_int <= 1/2 means independent samples.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    if len(v) < 2:
+        return float("nan")
+    naive = np.std(v, ddof=1) / np.sqrt(len(v))
+    if tau_int <= 0.5:
+        return float(naive)
+    tau_exp = 1.0 / (2.0 * np.arctanh(1.0 / (2.0 * tau_int)))
+    r = np.exp(-spacing / tau_exp)
+    return float(naive * np.sqrt((1 + r) / (1 - r)))
