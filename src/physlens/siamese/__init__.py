@@ -1,0 +1,12 @@
+"""Siamese networks that discover invariants, and twin neural network regression.
+
+Modules (each importable without Snakemake; thin scripts in workflow/scripts/ call them):
+
+* :mod:`physlens.siamese.pipeline` -- pair data sets to HDF5, siamese training, accuracies.
+* :mod:`physlens.siamese.interpret` -- what the bottleneck learned: rank correlations with the
+  candidate invariants, sparse polynomial regression (up to a fitted monotone map), the
+  symbolic engine on the same data, sympy checks, headline numbers.
+* :mod:`physlens.siamese.tnnr` -- twin neural network regression: triplets, loop-consistency
+  loss, anchor-averaged predictions with ensemble spread.
+* :mod:`physlens.siamese.benchmark` -- TNNR against a single network and an ensemble.
+"""

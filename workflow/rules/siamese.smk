@@ -1,0 +1,206 @@
+# Siamese networks that discover invariants (Wetzel et al. 2020) and twin neural network
+# regression (TNNR). Nothing here names a system: the data sets come from config alone.
+SIA = f"{RESULTS}/siamese"
+TWIN = f"{RESULTS}/twin"
+SIA_RESUME = f"{RESULTS}/.resume/siamese"
+
+
+# Helpers are lambdas: `snakemake --lint` flags a rule file that also holds `def` functions.
+# siamese_headlines(): the headline-number files of this stage (merged into results/summary.json).
+siamese_headlines = lambda: expand(
+    f"{SIA}/{{dataset}}/headline.json", dataset=config["siamese"]["datasets"]
+) + [f"{TWIN}/headline.json"]
+
+# siamese_targets(): the final files of this stage (figures, tables, headline numbers).
+siamese_targets = (
+    lambda: [
+        expand(
+            f"{SIA}/{{dataset}}/figures/{{fig}}.png",
+            dataset=config["siamese"]["datasets"],
+            fig=["latent", "coefficients"],
+        ),
+        f"{TWIN}/figures/predictions.png",
+        f"{TWIN}/figures/benchmark.png",
+    ]
+    + siamese_headlines()
+)
+
+# The config slices that fix the pair data sets and the networks' weights (rule params).
+SIAMESE_DATA_PARAMS = {
+    k: config["siamese"][k]
+    for k in ("n_pairs", "points_per_group", "test_fraction", "generator_params")
+}
+SIAMESE_TRAIN_PARAMS = {
+    k: config["siamese"][k] for k in ("val_fraction", "architecture", "train")
+}
+# The Ising file is an input only when the ising_energy task is configured.
+TWIN_INPUTS = (
+    {"ising": f"{RESULTS}/ising/L{config['twin']['ising_L']}.h5"}
+    if "ising_energy" in config["twin"]["tasks"]
+    else {}
+)
+
+
+wildcard_constraints:
+    dataset="|".join(config["siamese"]["datasets"]),
+
+
+rule siamese_pairs:
+    output:
+        f"{SIA}/{{dataset}}/pairs.h5",
+    log:
+        f"{LOGS}/siamese/pairs_{{dataset}}.log",
+    benchmark:
+        f"{BENCH}/siamese/pairs_{{dataset}}.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        siamese=SIAMESE_DATA_PARAMS,
+        seed=config["seed"],
+    script:
+        "../scripts/siamese_pairs.py"
+
+
+rule siamese_train:
+    input:
+        pairs=f"{SIA}/{{dataset}}/pairs.h5",
+    output:
+        model=f"{SIA}/{{dataset}}/model.pt",
+        meta=f"{SIA}/{{dataset}}/model.json",
+        history=f"{SIA}/{{dataset}}/history.h5",
+        metrics=f"{SIA}/{{dataset}}/metrics.json",
+    log:
+        f"{LOGS}/siamese/train_{{dataset}}.log",
+    benchmark:
+        f"{BENCH}/siamese/train_{{dataset}}.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 1
+    resources:
+        gpu=1,
+        mem_mb=2000,
+        runtime=20,
+    params:
+        siamese=SIAMESE_TRAIN_PARAMS,
+        training=config["training"],
+        seed=config["seed"],
+        resume_dir=f"{SIA_RESUME}/{{dataset}}",
+    script:
+        "../scripts/siamese_train.py"
+
+
+rule siamese_interpret:
+    input:
+        pairs=f"{SIA}/{{dataset}}/pairs.h5",
+        model=f"{SIA}/{{dataset}}/model.pt",
+        meta=f"{SIA}/{{dataset}}/model.json",
+        metrics=f"{SIA}/{{dataset}}/metrics.json",
+    output:
+        report=f"{SIA}/{{dataset}}/interpretation.json",
+        coefficients=f"{SIA}/{{dataset}}/coefficients.csv",
+        latent=f"{SIA}/{{dataset}}/latent.h5",
+        headline=f"{SIA}/{{dataset}}/headline.json",
+    log:
+        f"{LOGS}/siamese/interpret_{{dataset}}.log",
+    benchmark:
+        f"{BENCH}/siamese/interpret_{{dataset}}.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        siamese={"interpret": config["siamese"]["interpret"]},
+        seed=config["seed"],
+    script:
+        "../scripts/siamese_interpret.py"
+
+
+rule siamese_figures:
+    input:
+        latent=f"{SIA}/{{dataset}}/latent.h5",
+        coefficients=f"{SIA}/{{dataset}}/coefficients.csv",
+        report=f"{SIA}/{{dataset}}/interpretation.json",
+    output:
+        latent=report(
+            f"{SIA}/{{dataset}}/figures/latent.png",
+            caption="../report/siamese_latent.rst",
+            category="Siamese networks",
+            subcategory="{dataset}",
+        ),
+        coefficients=report(
+            f"{SIA}/{{dataset}}/figures/coefficients.png",
+            caption="../report/siamese_coefficients.rst",
+            category="Siamese networks",
+            subcategory="{dataset}",
+        ),
+    log:
+        f"{LOGS}/siamese/figures_{{dataset}}.log",
+    benchmark:
+        f"{BENCH}/siamese/figures_{{dataset}}.tsv"
+    conda:
+        "../../envs/plot.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/siamese_figures.py"
+
+
+rule twin_benchmark:
+    input:
+        **TWIN_INPUTS,
+    output:
+        table=f"{TWIN}/benchmark.csv",
+        predictions=f"{TWIN}/predictions.h5",
+        headline=f"{TWIN}/headline.json",
+    log:
+        f"{LOGS}/twin/benchmark.log",
+    benchmark:
+        f"{BENCH}/twin/benchmark.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 1
+    resources:
+        gpu=1,
+        mem_mb=2000,
+        runtime=30,
+    params:
+        twin=config["twin"],
+        training=config["training"],
+        seed=config["seed"],
+    script:
+        "../scripts/twin_benchmark.py"
+
+
+rule twin_figures:
+    input:
+        table=f"{TWIN}/benchmark.csv",
+        predictions=f"{TWIN}/predictions.h5",
+    output:
+        predictions=report(
+            f"{TWIN}/figures/predictions.png",
+            caption="../report/twin_predictions.rst",
+            category="Twin neural network regression",
+        ),
+        table=report(
+            f"{TWIN}/figures/benchmark.png",
+            caption="../report/twin_benchmark.rst",
+            category="Twin neural network regression",
+        ),
+    log:
+        f"{LOGS}/twin/figures.log",
+    benchmark:
+        f"{BENCH}/twin/figures.tsv"
+    conda:
+        "../../envs/plot.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/twin_figures.py"
