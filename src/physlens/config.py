@@ -105,7 +105,25 @@ def validate_config(cfg: dict, schema: dict | None = None) -> dict:
         raise ConfigError(
             "invalid physlens config:\n  " + "\n  ".join(dict.fromkeys(messages))
         )
+    _sort_keys_in_place(cfg)
     return cfg
+
+
+def _sort_keys_in_place(value) -> None:
+    """Sort dict keys at every level, in place.
+
+    Snakemake compares rule params by repr(), which depends on key order: without this, the
+    same config written in another order would rerun every rule.
+    """
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        value.clear()
+        for k, v in items:
+            _sort_keys_in_place(v)
+            value[k] = v
+    elif isinstance(value, list):
+        for v in value:
+            _sort_keys_in_place(v)
 
 
 def load_config(path: str | Path) -> dict:

@@ -27,3 +27,8 @@ def all_targets():
         f"{RESULTS}/ising/figures/observables.png",
         f"{RESULTS}/summary.json",
     ]
+
+
+def minutes(base):
+    """Runtime that grows with each retry (SLURM kills a job at its time limit)."""
+    return lambda wildcards, attempt: base * attempt
