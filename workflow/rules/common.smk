@@ -18,7 +18,11 @@ def ising_params():
 
 def headline_files():
     """Every per-stage headline file merged into results/summary.json."""
-    return [f"{RESULTS}/ising/headline.json", f"{RESULTS}/su2/headline.json"]
+    return (
+        [f"{RESULTS}/ising/headline.json", f"{RESULTS}/su2/headline.json"]
+        + unsupervised_headlines()
+        + siamese_headlines()
+    )
 
 
 def all_targets():
@@ -26,6 +30,8 @@ def all_targets():
         expand(f"{RESULTS}/ising/L{{L}}.h5", L=ISING_SIZES),
         f"{RESULTS}/ising/figures/observables.png",
         f"{RESULTS}/summary.json",
+        unsupervised_targets(),
+        siamese_targets(),
     ]
 
 

@@ -15,7 +15,7 @@ rule simulate_ising:
     threads: 2
     resources:
         mem_mb=2000,
-        runtime=60,
+        runtime=minutes(60),
     params:
         ising=ising_params(),
     script:
@@ -41,7 +41,7 @@ rule ising_checks:
         "../../envs/plot.yaml"
     resources:
         mem_mb=2000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         checks=config["ising"]["checks"],
         seed=config["seed"],

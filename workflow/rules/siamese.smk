@@ -57,7 +57,7 @@ rule siamese_pairs:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     params:
         siamese=SIAMESE_DATA_PARAMS,
         seed=config["seed"],
@@ -83,7 +83,7 @@ rule siamese_train:
     resources:
         gpu=1,
         mem_mb=2000,
-        runtime=20,
+        runtime=minutes(20),
     params:
         siamese=SIAMESE_TRAIN_PARAMS,
         training=config["training"],
@@ -113,7 +113,7 @@ rule siamese_interpret:
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         siamese={"interpret": config["siamese"]["interpret"]},
         seed=config["seed"],
@@ -147,7 +147,7 @@ rule siamese_figures:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/siamese_figures.py"
 
@@ -169,7 +169,7 @@ rule twin_benchmark:
     resources:
         gpu=1,
         mem_mb=2000,
-        runtime=30,
+        runtime=minutes(30),
     params:
         twin=config["twin"],
         training=config["training"],
@@ -201,6 +201,6 @@ rule twin_figures:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/twin_figures.py"

@@ -4,20 +4,20 @@
 rule simulate_su2:
     output:
         f"{RESULTS}/su2/configs.h5",
-    params:
-        su2={"seed": config["seed"], **config["su2"]},
     log:
         f"{LOGS}/su2/simulate.log",
     benchmark:
         f"{BENCH}/su2/simulate.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=30,
     group:
         "montecarlo"
     conda:
         "../../envs/simulate.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=minutes(30),
+    params:
+        su2={"seed": config["seed"], **config["su2"]},
     script:
         "../scripts/simulate_su2.py"
 
@@ -27,16 +27,16 @@ rule su2_checks:
         f"{RESULTS}/su2/configs.h5",
     output:
         f"{RESULTS}/su2/headline.json",
-    params:
-        seed=config["seed"],
     log:
         f"{LOGS}/su2/checks.log",
     benchmark:
         f"{BENCH}/su2/checks.tsv"
-    resources:
-        mem_mb=1000,
-        runtime=5,
     conda:
         "../../envs/simulate.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=minutes(5),
+    params:
+        seed=config["seed"],
     script:
         "../scripts/su2_checks.py"

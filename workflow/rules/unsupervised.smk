@@ -48,7 +48,7 @@ rule unsupervised_pca:
     threads: 2
     resources:
         mem_mb=3000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         data=UNSUP_DATA_PARAMS,
         pca=config["unsupervised"]["pca"],
@@ -74,7 +74,7 @@ rule train_autoencoder:
     resources:
         gpu=1,
         mem_mb=3000,
-        runtime=30,
+        runtime=minutes(30),
     params:
         data=UNSUP_DATA_PARAMS,
         model=lambda w: model_config_slice(config["unsupervised"], w.model),
@@ -102,7 +102,7 @@ rule unsupervised_analyse:
     threads: 1
     resources:
         mem_mb=3000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         data=UNSUP_DATA_PARAMS,
         clusters=config["unsupervised"]["clusters"],
@@ -129,7 +129,7 @@ rule plot_unsupervised_latent:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/unsupervised_plot_latent.py"
 
@@ -151,7 +151,7 @@ rule plot_unsupervised_curves:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/unsupervised_plot_curves.py"
 
@@ -173,7 +173,7 @@ rule plot_unsupervised_pca_components:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/unsupervised_plot_pca_components.py"
 
@@ -195,6 +195,6 @@ rule plot_unsupervised_pca_magnetization:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/unsupervised_plot_pca_magnetization.py"
