@@ -1,0 +1,208 @@
+"""Supervised stage: labels and splits, Tc estimation, decision functions, the pipeline on tiny data."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+from scipy.special import expit
+
+from _ising_fixture import ising_params, make_ising_files
+from physlens.config import load_config
+from physlens.io import DataFileError
+from physlens.supervised import decision, pipeline, tc
+from physlens.supervised.data import ORDERED, UNLABELLED, load_ising, phase_labels, split_phase_data, z2_signs
+
+torch.set_num_threads(1)
+
+
+# --- labels and splits ------------------------------------------------------------------
+
+
+def test_phase_labels_follow_the_windows():
+    labels = phase_labels([1.0, 1.8, 2.0, 2.27, 2.8, 3.5], 1.8, 2.8)
+    assert labels.tolist() == [1, 1, -1, -1, 0, 0]
+    with pytest.raises(ValueError, match="ordered_max = 2.5 must be below disordered_min = 2.0"):
+        phase_labels([1.0], 2.5, 2.0)
+
+
+def test_split_is_disjoint_balanced_and_keeps_unlabelled_temperatures_for_testing():
+    labels = np.array([1, 1, 1, -1, -1, 0, 0])  # 3 ordered vs 2 disordered temperatures
+    split = split_phase_data(labels, 40, 0.2, 0.25, np.random.default_rng(0))
+    parts = {name: set(zip(*getattr(split, name))) for name in ("train", "val", "test")}
+    assert not (parts["train"] & parts["val"]) and not (parts["train"] & parts["test"]) and not (parts["val"] & parts["test"])
+    for name in ("train", "val"):
+        y = labels[getattr(split, name)[0]]
+        assert UNLABELLED not in y
+        assert (y == ORDERED).sum() == (y == 0).sum()  # balanced: the constant predictor scores ln 2
+    test_t = split.test[0]
+    assert all((test_t == t).sum() == 40 for t in (3, 4))  # unlabelled temperatures: all samples
+    again = split_phase_data(labels, 40, 0.2, 0.25, np.random.default_rng(0))
+    np.testing.assert_array_equal(split.train[1], again.train[1])
+
+
+def test_split_rejects_impossible_fractions():
+    with pytest.raises(ValueError, match="cannot be split"):
+        split_phase_data(np.array([1, 0]), 4, 0.5, 0.5, np.random.default_rng(0))
+
+
+def test_z2_signs_are_balanced_plus_minus_one():
+    s = z2_signs((50, 200), np.random.default_rng(1))
+    assert set(np.unique(s)) == {-1, 1}
+    assert abs(s.mean()) < 0.02
+
+
+# --- Tc ------------------------------------------------------------------------------------
+
+
+def test_half_crossing_is_exact_for_a_linear_and_a_logistic_curve():
+    t = np.linspace(1.0, 3.0, 9)
+    assert tc.half_crossing(t, 1.0 - (t - 1.0) / 2.0) == pytest.approx(2.0)
+    t = np.linspace(2.0, 2.5, 101)  # logistic with centre 2.2692: linear interpolation is exact to O(dt^2)
+    assert tc.half_crossing(t, expit(-(t - 2.2692) / 0.05)) == pytest.approx(2.2692, abs=1e-5)
+    assert math.isnan(tc.half_crossing(t, np.full_like(t, 0.9)))
+
+
+def test_finite_size_fit_recovers_an_exact_scaling_form():
+    L = np.array([8, 16, 28, 32])
+    tc_inf, a = 2.269185, 0.83
+    est, slope, _ = tc.fit_finite_size(L, tc_inf + a / L, np.full(4, 0.01), nu=1.0)
+    assert est == pytest.approx(tc_inf, abs=1e-12) and slope == pytest.approx(a, abs=1e-10)
+
+
+def test_extrapolation_bootstrap_error_matches_the_scatter_it_is_given():
+    rng = np.random.default_rng(3)
+    L = np.array([8.0, 16.0, 32.0])
+    boot = (2.27 + 0.5 / L)[:, None] + rng.normal(0, 0.01, (3, 400))
+    ex = tc.extrapolate_with_bootstrap(L, 2.27 + 0.5 / L, boot)
+    assert ex["tc"] == pytest.approx(2.27, abs=1e-9)
+    # error propagation of the WLS intercept with equal errors sigma = 0.01
+    A = np.column_stack([np.ones(3), 1 / L])
+    expected = 0.01 * math.sqrt(np.linalg.inv(A.T @ A)[0, 0])
+    assert ex["tc_err"] == pytest.approx(expected, rel=0.15)
+    ex_nan = tc.extrapolate_with_bootstrap(L, [np.nan, np.nan, 2.3], boot)
+    assert math.isnan(ex_nan["tc"])
+
+
+# --- decision functions ------------------------------------------------------------------------
+
+
+def test_sigmoid_fit_recovers_w_b_and_r2_of_one():
+    q = np.linspace(-2.0, -0.5, 300)
+    fit = decision.fit_sigmoid(q, expit(-6.0 * q - 8.0))
+    assert fit["w"] == pytest.approx(-6.0, rel=1e-4) and fit["b"] == pytest.approx(-8.0, rel=1e-4)
+    assert fit["r2"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_sigmoid_fit_of_an_unrelated_output_has_r2_near_zero():
+    rng = np.random.default_rng(0)
+    fit = decision.fit_sigmoid(rng.random(2000), rng.random(2000))
+    assert fit["r2"] < 0.01
+
+
+# --- data files ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """Tiny Ising data (the test config's Monte Carlo) and the test config's supervised slices."""
+    cfg = load_config("config/test.yaml")
+    root = tmp_path_factory.mktemp("ising")
+    files = make_ising_files(root, cfg["ising"]["sizes"], ising_params())
+    return cfg, files
+
+
+def test_missing_and_corrupted_data_files_are_named(tmp_path, tiny):
+    with pytest.raises(DataFileError, match="L99.h5: data file not found"):
+        load_ising(tmp_path / "L99.h5")
+    bad = tmp_path / "L8.h5"
+    bad.write_bytes(tiny[1][8].read_bytes()[:5000])  # truncated
+    with pytest.raises(DataFileError, match="L8.h5"):
+        load_ising(bad)
+    ds = xr.open_dataset(tiny[1][8], engine="h5netcdf").load().drop_vars("energy")
+    ds.to_netcdf(tmp_path / "noenergy.h5", engine="h5netcdf")
+    with pytest.raises(DataFileError, match="noenergy.h5: missing variable.*energy"):
+        load_ising(tmp_path / "noenergy.h5")
+
+
+def test_probe_names_are_checked_against_the_lattice():
+    sup = load_config("config/test.yaml")["supervised"]
+    with pytest.raises(ValueError, match="13x13 does not fit the L = 12 lattice"):
+        pipeline.probe_architecture("13x13", 12, sup)
+    with pytest.raises(ValueError, match="expected 'constant'"):
+        pipeline.probe_architecture("big", 12, sup)
+
+
+def outputs(root, name):
+    return {k: root / f"{name}.{ext}" for k, ext in (("model", "pt"), ("meta", "json"), ("history", "h5"))}
+
+
+@pytest.fixture(scope="session")
+def tiny_stage(tiny, tmp_path_factory):
+    """Run the whole stage on the tiny data (every model trains a few steps)."""
+    cfg, files = tiny
+    sup, tr, seed = cfg["supervised"], cfg["training"], cfg["seed"]
+    out = tmp_path_factory.mktemp("supervised")
+    L = sup["classifier"]["L"]
+    members = []
+    for m in range(sup["classifier"]["members"]):
+        o = outputs(out, f"member{m}")
+        pipeline.train_phase_classifier(files[L], m, sup, tr, seed, o)
+        members.append((o["model"], o["meta"]))
+    preds = {size: out / f"pred_L{size}.h5" for size in files}
+    for size, path in preds.items():
+        pipeline.predict_phase(members, files[L], files[size], size, sup, seed, path)
+    res_tc = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "headline_tc.json")
+    probes = {}
+    for name in pipeline.probe_names(sup):
+        o = outputs(out, f"probe_{name}")
+        pipeline.train_probe(files[sup["probes"]["L"]], name, sup, tr, seed, o)
+        probes[name] = (o["model"], o["meta"])
+    res_probes = pipeline.analyse_probes(
+        probes, files[sup["probes"]["L"]], sup, seed, out / "outputs.h5", out / "losses.csv", out / "decision.csv", out / "headline_probes.json"
+    )
+    return cfg, files, out, members, preds, res_tc, res_probes
+
+
+def test_stage_writes_labelled_files_and_valid_headlines(tiny_stage):
+    cfg, files, out, members, preds, res_tc, res_probes = tiny_stage
+    with xr.open_dataset(preds[8], engine="h5netcdf") as ds:
+        assert ds["p_ordered"].dims == ("member", "temperature", "sample")
+        assert ds.sizes["member"] == cfg["supervised"]["classifier"]["members"]
+        p = ds["p_ordered"].values
+        assert np.all(np.isfinite(p))  # L = 8 was never trained on: every sample is evaluated
+        assert np.all((p >= 0) & (p <= 1))
+    with xr.open_dataset(preds[12], engine="h5netcdf") as ds:
+        # on the training file only the held-out samples are evaluated
+        assert 0 < np.isfinite(ds["p_ordered"].values[0]).sum() < ds["p_ordered"].values[0].size
+    with xr.open_dataset(out / "member0.h5", engine="h5netcdf") as hist:
+        assert {"train_loss", "val_loss"} <= set(hist.data_vars) and "seed" in hist.attrs
+    for name in ("headline_tc.json", "headline_probes.json"):
+        doc = json.loads((out / name).read_text())  # strict JSON: no NaN
+        assert all(r["stage"] == "supervised" for r in doc["records"])
+    names = [r["name"] for r in json.loads((out / "headline_tc.json").read_text())["records"]]
+    assert "supervised.tc_extrapolated" in names
+
+
+def test_constant_baseline_loss_is_ln2(tiny_stage):
+    losses = {r["receptive_field"]: r for r in tiny_stage[6]["losses"]}
+    assert losses["constant"]["val_loss"] == pytest.approx(math.log(2), abs=0.01)
+
+
+def test_classifier_training_is_deterministic(tiny, tiny_stage, tmp_path):
+    cfg, files = tiny
+    sup = cfg["supervised"]
+    o = outputs(tmp_path, "again")
+    pipeline.train_phase_classifier(files[sup["classifier"]["L"]], 0, sup, cfg["training"], cfg["seed"], o)
+    a = torch.load(tiny_stage[3][0][0], weights_only=True)
+    b = torch.load(o["model"], weights_only=True)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_prediction_refuses_a_model_trained_on_other_data(tiny, tiny_stage, tmp_path):
+    cfg, files = tiny
+    members = tiny_stage[3]
+    with pytest.raises(DataFileError, match="L8.h5: checksum differs"):
+        pipeline.predict_phase(members, files[8], files[8], 8, cfg["supervised"], cfg["seed"], tmp_path / "p.h5")

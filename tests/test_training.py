@@ -1,0 +1,153 @@
+"""The shared training loop: determinism, resume after a kill, early stopping, model files."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from physlens.io import DataFileError, sha256sum
+from physlens.training import (
+    ModelFileError,
+    TrainSettings,
+    load_model,
+    predict,
+    resolve_device,
+    save_model,
+    seeded_model,
+    train,
+)
+
+torch.set_num_threads(1)
+ARCH = {"name": "phase_cnn", "channels": [3], "kernel": 3}
+
+
+def toy_phases(n=96, L=6, seed=0):
+    """Ordered (all spins aligned, random sign, a few flips) vs. random configurations."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    x = np.where(rng.random((n, L, L)) < 0.5, -1.0, 1.0)
+    sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    noise = np.where(rng.random((n, L, L)) < 0.1, -1.0, 1.0)
+    x[y == 1] = (sign[:, None, None] * noise)[y == 1]
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+
+
+SETTINGS = TrainSettings(epochs=6, batch_size=16, lr=0.02, patience=100, device="cpu")
+
+
+def run(seed=5, settings=SETTINGS, **kw):
+    model = seeded_model(ARCH, seed)
+    return train(model, toy_phases(seed=1), toy_phases(48, seed=2), settings, seed, **kw)
+
+
+def same_weights(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_training_learns_the_toy_phases():
+    res = run(settings=TrainSettings(epochs=15, batch_size=16, lr=0.03, patience=100, device="cpu"))
+    assert res.metrics["val_loss"] < 0.2 < math.log(2)
+    assert res.history["val_loss"].dims == ("epoch",)
+
+
+def test_same_seed_gives_identical_weights_other_seed_does_not():
+    a, b, c = run(5).model, run(5).model, run(6).model
+    assert same_weights(a, b)
+    assert not same_weights(a, c)
+
+
+class Killed(RuntimeError):
+    pass
+
+
+def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
+    reference = run()
+
+    def kill_after_epoch_2(epoch, record):
+        if epoch == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        run(resume_dir=tmp_path, callbacks=[kill_after_epoch_2])
+    assert (tmp_path / "checkpoint.pt").exists()
+    seen = []
+    resumed = run(resume_dir=tmp_path, callbacks=[lambda e, r: seen.append(e)])
+    assert seen == [3, 4, 5]  # only the remaining epochs ran
+    assert same_weights(reference.model, resumed.model)
+    np.testing.assert_array_equal(reference.history["val_loss"].values, resumed.history["val_loss"].values)
+
+
+def test_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
+    with pytest.raises(Killed):
+        run(resume_dir=tmp_path, callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 1 else None])
+    seen = []
+    other = TrainSettings(epochs=3, batch_size=16, lr=0.01, patience=100, device="cpu")
+    run(settings=other, resume_dir=tmp_path, callbacks=[lambda e, r: seen.append(e)])
+    assert seen == [0, 1, 2]
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    # A too-large learning rate makes the validation loss bounce; patience 2 must stop early
+    # and return the weights of the best epoch, not the last.
+    res = run(settings=TrainSettings(epochs=30, batch_size=8, lr=0.5, patience=2, device="cpu"))
+    val = res.history["val_loss"].values
+    assert len(val) < 30
+    assert np.argmin(val) == len(val) - 3  # stopped exactly `patience` epochs after the best
+    assert res.metrics["val_loss"] == pytest.approx(val.min(), rel=1e-5)
+
+
+def test_cuda_is_an_error_without_a_gpu_and_auto_falls_back():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        resolve_device("cuda")
+    assert resolve_device("auto").type == "cpu"
+
+
+@pytest.fixture
+def saved(tmp_path):
+    data = tmp_path / "data.h5"
+    data.write_bytes(b"pretend training data")
+    res = run()
+    pt, meta = tmp_path / "m.pt", tmp_path / "m.json"
+    save_model(res.model, pt, meta, metadata={"seed": 5, "data_sha256": sha256sum(data)}, history=res.history, history_path=tmp_path / "h.h5")
+    return res.model, pt, meta, data
+
+
+def test_save_load_round_trip_reproduces_predictions(saved):
+    model, pt, meta, data = saved
+    loaded, info = load_model(pt, meta, data_path=data)
+    x = toy_phases(8, seed=9)[0]
+    np.testing.assert_array_equal(predict(model, x), predict(loaded, x))
+    assert info["architecture"] == ARCH
+
+
+def test_load_rejects_changed_data(saved):
+    _, pt, meta, data = saved
+    data.write_bytes(b"other data")
+    with pytest.raises(ModelFileError, match="data.h5: checksum differs"):
+        load_model(pt, meta, data_path=data)
+
+
+def test_load_rejects_corrupted_weights(saved):
+    _, pt, meta, _ = saved
+    pt.write_bytes(pt.read_bytes()[:-10])
+    with pytest.raises(ModelFileError, match="m.pt: checksum differs"):
+        load_model(pt, meta)
+
+
+def test_load_rejects_a_different_architecture(saved):
+    _, pt, meta, _ = saved
+    doc = json.loads(meta.read_text())
+    doc["architecture"]["channels"] = [5]
+    meta.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="do not fit architecture"):
+        load_model(pt, meta)
+
+
+def test_missing_model_files_are_named(tmp_path):
+    with pytest.raises(DataFileError, match="nothing.json: file not found"):
+        load_model(tmp_path / "nothing.pt")
