@@ -229,8 +229,6 @@ def train(
             if settings.augment_spin_flip:
                 sign = torch.where(torch.rand(len(idx), generator=gen) < 0.5, -1.0, 1.0)
                 xb = xb * sign.view(-1, *([1] * (xb.dim() - 1)))
-                if yb.shape == xb.shape:  # reconstruction targets flip with their inputs
-                    yb = yb * sign.view(-1, *([1] * (yb.dim() - 1)))
             xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             opt.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
