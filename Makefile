@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 STAMP := $(VENV)/.installed
+# Concurrent GPU-marked jobs: one per visible GPU; on a CPU-only machine training jobs
+# share the cores instead (each uses its rule's threads), so allow one per core.
+GPU_SLOTS ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$$n" -gt 0 ] && echo $$n || nproc)
 
 .PHONY: setup run test lint report lock readme-table clean-venv
 
@@ -18,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --resources gpu=$(GPU_SLOTS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

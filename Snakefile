@@ -26,6 +26,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ising.smk"
 include: "workflow/rules/su2.smk"
+include: "workflow/rules/supervised.smk"
 include: "workflow/rules/unsupervised.smk"
 include: "workflow/rules/siamese.smk"
 include: "workflow/rules/summary.smk"

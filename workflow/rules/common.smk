@@ -20,6 +20,7 @@ def headline_files():
     """Every per-stage headline file merged into results/summary.json."""
     return (
         [f"{RESULTS}/ising/headline.json", f"{RESULTS}/su2/headline.json"]
+        + supervised_headlines()
         + unsupervised_headlines()
         + siamese_headlines()
     )
@@ -30,6 +31,7 @@ def all_targets():
         expand(f"{RESULTS}/ising/L{{L}}.h5", L=ISING_SIZES),
         f"{RESULTS}/ising/figures/observables.png",
         f"{RESULTS}/summary.json",
+        supervised_targets(),
         unsupervised_targets(),
         siamese_targets(),
     ]
