@@ -29,6 +29,7 @@ include: "workflow/rules/su2.smk"
 include: "workflow/rules/supervised.smk"
 include: "workflow/rules/unsupervised.smk"
 include: "workflow/rules/siamese.smk"
+include: "workflow/rules/su2_learning.smk"
 include: "workflow/rules/summary.smk"
 
 

@@ -23,6 +23,7 @@ def headline_files():
         + supervised_headlines()
         + unsupervised_headlines()
         + siamese_headlines()
+        + su2_learning_headlines()
     )
 
 
@@ -34,6 +35,7 @@ def all_targets():
         supervised_targets(),
         unsupervised_targets(),
         siamese_targets(),
+        su2_learning_targets(),
     ]
 
 

@@ -1,0 +1,20 @@
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)
+from _common import setup  # noqa: E402
+
+from physlens.su2.learning import train_classifier  # noqa: E402
+from physlens.training import configure_torch, resolve_device  # noqa: E402
+
+log = setup(snakemake)
+p = snakemake.params
+configure_torch(snakemake.threads, resolve_device(p.training["device"]))
+train_classifier(
+    snakemake.input.data,
+    int(snakemake.wildcards.member),
+    p.su2_learning,
+    p.training,
+    p.seed,
+    dict(snakemake.output.items()),
+    resume_dir=p.resume,
+)
