@@ -72,9 +72,13 @@ def plot_tc(tc_csv, headline_json, out, nu: float = 1.0) -> None:
     ax.errorbar(
         x, df["tc"], yerr=df["tc_err"], fmt="o", color="C0", label="$T_c(L)$: P(ordered) = 1/2"
     )
-    xs = np.linspace(0, x.max() * 1.05, 50)
-    ax.plot(xs, tc + slope * xs, color="C0", lw=1, label=f"fit: $T_c$ = {tc:.4f} ± {err:.4f}")
-    ax.errorbar([0], [tc], yerr=[err], fmt="s", color="C0")
+    if tc is not None and slope is not None:
+        xs = np.linspace(0, x.max() * 1.05, 50)
+        label = f"fit: $T_c$ = {tc:.4f} ± {err:.4f}" if err is not None else f"fit: $T_c$ = {tc:.4f}"
+        ax.plot(xs, tc + slope * xs, color="C0", lw=1, label=label)
+        ax.errorbar([0], [tc], yerr=[err or 0.0], fmt="s", color="C0")
+    else:  # too few sizes with a crossing of 1/2 (tiny configs): no extrapolation to draw
+        ax.text(0.05, 0.05, "no extrapolation: too few crossings", transform=ax.transAxes)
     ax.axhline(TC_EXACT, color="k", ls="--", lw=1, label=f"Onsager {TC_EXACT:.4f}")
     ax.set(xlabel=f"$L^{{-1/\\nu}}$ ($\\nu$ = {nu:g})", ylabel="$T_c(L)$")
     ax.legend(frameon=False, fontsize=8)
