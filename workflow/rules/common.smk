@@ -21,6 +21,7 @@ def headline_files():
     return (
         [f"{RESULTS}/ising/headline.json", f"{RESULTS}/su2/headline.json"]
         + supervised_headlines()
+        + interpret_headlines()
         + unsupervised_headlines()
         + siamese_headlines()
         + su2_learning_headlines()
@@ -33,6 +34,7 @@ def all_targets():
         f"{RESULTS}/ising/figures/observables.png",
         f"{RESULTS}/summary.json",
         supervised_targets(),
+        interpret_targets(),
         unsupervised_targets(),
         siamese_targets(),
         su2_learning_targets(),

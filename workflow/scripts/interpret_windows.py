@@ -1,0 +1,14 @@
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)
+from _common import setup  # noqa: E402
+
+from physlens.interpret.pipeline import load_model_data, run_windows  # noqa: E402
+from physlens.training import configure_torch  # noqa: E402
+
+log = setup(snakemake)
+configure_torch(snakemake.threads)
+p, i, o = snakemake.params, snakemake.input, snakemake.output
+md = load_model_data(snakemake.wildcards.model, i.model, i.meta, i.data, p.split, p.seed)
+ds = run_windows(md, p.probes, p.training, p.windows, p.seed, o.windows, o.headline)
+log.info("leave-one-window-out:\n%s", ds.to_dataframe())
