@@ -94,6 +94,7 @@ rule supervised_predict_phase:
     params:
         split=SUP_SPLIT,
         seed=config["seed"],
+        beta_over_nu=config["supervised"]["tc"]["beta_over_nu"],
     script:
         "../scripts/supervised_predict_phase.py"
 
@@ -188,7 +189,8 @@ rule plot_supervised_p_ordered:
         report(
             f"{SUP}/figures/p_ordered.png",
             caption="../report/supervised_p_ordered.rst",
-            category="Supervised: phase classifier",
+            category="Supervised",
+            subcategory="phase classifier",
         ),
     log:
         f"{LOGS}/supervised/plot_p_ordered.log",
@@ -211,7 +213,8 @@ rule plot_supervised_tc:
         report(
             f"{SUP}/figures/tc_extrapolation.png",
             caption="../report/supervised_tc.rst",
-            category="Supervised: phase classifier",
+            category="Supervised",
+            subcategory="phase classifier",
         ),
     log:
         f"{LOGS}/supervised/plot_tc.log",
@@ -235,7 +238,8 @@ rule plot_supervised_losses:
         report(
             f"{SUP}/figures/loss_table.png",
             caption="../report/supervised_losses.rst",
-            category="Supervised: correlation probing",
+            category="Supervised",
+            subcategory="correlation probing",
         ),
     log:
         f"{LOGS}/supervised/plot_losses.log",
@@ -258,7 +262,8 @@ rule plot_supervised_decision:
         report(
             f"{SUP}/figures/decision_functions.png",
             caption="../report/supervised_decision.rst",
-            category="Supervised: correlation probing",
+            category="Supervised",
+            subcategory="correlation probing",
         ),
     log:
         f"{LOGS}/supervised/plot_decision.log",
