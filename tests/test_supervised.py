@@ -86,6 +86,45 @@ def test_extrapolation_bootstrap_error_matches_the_scatter_it_is_given():
     assert math.isnan(ex_nan["tc"])
 
 
+def _scaling_order_parameter(T, L, tc_inf=2.269185):
+    """|M|-like observable with the exact finite-size scaling form L^(-1/8) g((T - Tc) L):
+    g(x) -> |x|^(1/8) for x -> -oo, so O -> |T - Tc|^(1/8) in the ordered phase for L -> oo."""
+    x = (np.asarray(T) - tc_inf) * L
+    return L ** (-1 / 8) * (np.logaddexp(0.0, -x) + 0.3) ** (1 / 8)
+
+
+def test_order_parameter_rescaling_puts_threshold_crossings_on_the_nu_1_extrapolation():
+    """A classifier thresholding O at m* (trained at L0): with O rescaled by (L/L0)^(1/8) the
+    crossings are Tc + x*/L exactly, so the nu = 1 fit recovers Tc; unscaled they are not."""
+    T, L0, sizes, m_star = np.linspace(1.8, 3.0, 24001), 28, np.array([8, 16, 28, 32, 64]), 0.7
+    crossings = {}
+    for beta_over_nu in (0.125, 0.0):
+        crossings[beta_over_nu] = [
+            tc.half_crossing(T, expit(40 * (tc.order_parameter_scale(L, L0, beta_over_nu) * _scaling_order_parameter(T, L) - m_star)))
+            for L in sizes
+        ]
+    scaled, _, _ = tc.fit_finite_size(sizes, crossings[0.125], np.ones(len(sizes)))
+    plain, _, _ = tc.fit_finite_size(sizes, crossings[0.0], np.ones(len(sizes)))
+    assert scaled == pytest.approx(2.269185, abs=2e-4)
+    assert abs(plain - 2.269185) > 10 * abs(scaled - 2.269185)
+    assert tc.order_parameter_scale(L0, L0, 0.125) == 1.0
+    with pytest.raises(ValueError, match="positive"):
+        tc.order_parameter_scale(0, L0, 0.125)
+
+
+def test_phase_cnn_order_scale_multiplies_the_pooled_order_parameter():
+    from physlens.models.ising import PhaseCNN
+
+    torch.manual_seed(0)
+    net = PhaseCNN(channels=(4,), kernel=3, activation="tanh", z2_odd=True).eval()
+    x = torch.where(torch.rand(5, 8, 8) < 0.7, 1.0, -1.0)
+    with torch.no_grad():
+        base = net(x) - net.head.bias
+        net.order_scale = 1.5
+        scaled = net(x) - net.head.bias
+    torch.testing.assert_close(scaled, 1.5 * base)  # the head is linear in the |features|
+
+
 # --- decision functions ------------------------------------------------------------------------
 
 
@@ -153,7 +192,7 @@ def tiny_stage(tiny, tmp_path_factory):
         members.append((o["model"], o["meta"]))
     preds = {size: out / f"pred_L{size}.h5" for size in files}
     for size, path in preds.items():
-        pipeline.predict_phase(members, files[L], files[size], size, sup, seed, path)
+        pipeline.predict_phase(members, files[L], files[size], size, sup, seed, path, beta_over_nu=sup["tc"]["beta_over_nu"])
     res_tc = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "headline_tc.json")
     probes = {}
     for name in pipeline.probe_names(sup):

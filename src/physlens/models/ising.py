@@ -57,10 +57,14 @@ class PhaseCNN(nn.Module):
         self.features = nn.Sequential(*layers)
         self.z2_odd = bool(z2_odd)
         self.head = nn.Linear(c_in, 1)
+        # Factor on the pooled |features| before the head: 1 in training; a net trained at L0
+        # and applied at L uses (L/L0)^(beta/nu) (finite-size scaling, see physlens.supervised.tc).
+        # A plain attribute, not a buffer: it is a property of the evaluation, not of the weights.
+        self.order_scale = 1.0
 
     def forward(self, spins):
         h = self.features(spins.unsqueeze(1)).mean(dim=(-2, -1))
-        return self.head(h.abs() if self.z2_odd else h).squeeze(-1)
+        return self.head(h.abs() * self.order_scale if self.z2_odd else h).squeeze(-1)
 
 
 class ProbeNet(nn.Module):

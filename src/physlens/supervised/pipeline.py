@@ -125,10 +125,12 @@ def train_phase_classifier(data_path, member: int, sup: dict, training: dict, se
     return _train_and_save(arch, "phase_cnn", (L, int(member)), ("phase_cnn", L), data_path, sup, settings, seed, outputs, resume_dir, callbacks, config_slice)
 
 
-def predict_phase(models: list, train_data_path, data_path, L: int, sup: dict, seed: int, out_path) -> xr.Dataset:
+def predict_phase(models: list, train_data_path, data_path, L: int, sup: dict, seed: int, out_path, beta_over_nu: float = 0.0) -> xr.Dataset:
     """P(ordered) of each ensemble member on the samples of `data_path` (size L) it never saw.
 
-    `models` lists (model.pt, model.json) pairs. On the training file the unseen samples are
+    `models` lists (model.pt, model.json) pairs. With `beta_over_nu` > 0 the nets' pooled
+    order-parameter features are multiplied by (L / L_train)^(beta/nu) (see
+    tc.order_parameter_scale); 0 applies the nets unchanged. On the training file the unseen samples are
     the test samples of the shared split; on any other file (another L) every sample is.
     NaN marks samples not evaluated.
     """
@@ -143,7 +145,16 @@ def predict_phase(models: list, train_data_path, data_path, L: int, sup: dict, s
     idx = split.test if same_file else tuple(a.ravel() for a in np.indices(shape))
     p = np.full((len(loaded), *shape), np.nan)
     x = spins_array(ds, idx, signs)
-    for i, (model, _) in enumerate(loaded):
+    scales = []
+    for i, (model, meta) in enumerate(loaded):
+        if beta_over_nu and not getattr(model, "z2_odd", False):
+            raise ValueError(
+                f"supervised.tc.beta_over_nu = {beta_over_nu} rescales an order-parameter feature; "
+                f"model {meta['name']} {meta['keys']} is not a z2_odd PhaseCNN (set it to 0)"
+            )
+        if beta_over_nu:
+            model.order_scale = tc.order_parameter_scale(L, int(meta["keys"][0]), beta_over_nu)
+        scales.append(getattr(model, "order_scale", 1.0))
         p[i][idx] = predict(model, x)
     mean, sem, n = tc.mean_by_temperature(tc.ensemble_mean(p))
     out = xr.Dataset(

@@ -17,6 +17,23 @@ def mean_by_temperature(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return mean, sem, n
 
 
+def order_parameter_scale(L: int, L_train: int, beta_over_nu: float) -> float:
+    """Factor (L / L_train)^(beta/nu) that puts an order-parameter-like network feature
+    measured at size L on the scale it has at the training size.
+
+    A Z2-odd classifier thresholds an |M|-like observable O at a fixed value. Near Tc,
+    O_L(T) = L^(-beta/nu) g((T - Tc) L^(1/nu)), so a fixed threshold is met at a scaling
+    variable x that drifts with L (it runs as the threshold times L^(beta/nu)), the crossings
+    do not follow Tc + a L^(-1/nu), and for L -> oo they tend to the temperature where the
+    spontaneous magnetisation equals the threshold, not to Tc. Rescaling O by
+    (L / L_train)^(beta/nu) makes P(ordered) a function of x alone, so the 1/2 crossing sits at
+    one x for every L and the extrapolation with exponent nu is consistent.
+    """
+    if L < 1 or L_train < 1:
+        raise ValueError(f"lattice sizes must be positive, got L = {L}, L_train = {L_train}")
+    return float((L / L_train) ** beta_over_nu)
+
+
 def ensemble_mean(p: np.ndarray) -> np.ndarray:
     """Mean over the first (member) axis; NaN where a sample was not evaluated."""
     with warnings.catch_warnings():
