@@ -91,3 +91,18 @@ def test_claims_read_lazily_and_pickle_to_a_path(tmp_path):
     assert claims.line("x").endswith("MET")
     assert claims.bullets().startswith("* x = 1")
     assert pickle.loads(pickle.dumps(claims)) == str(path)
+
+
+def test_claims_resolve_paths_late_and_escape_rst(tmp_path):
+    from docutils.core import publish_parts
+
+    from physlens.summary import Claims
+
+    paths = []
+    claims = Claims(lambda: paths)
+    path = tmp_path / "h.json"
+    write_headlines(path, [headline("a.b_c", 0.5, stage="s", description="mean |M| per site")])
+    paths.append(path)  # added after construction: read when rendered
+    text = claims.bullets("a.")
+    html = publish_parts(text, writer_name="html", settings_overrides={"report_level": 1})["body"]
+    assert "system-message" not in html and "a.b_c = 0.5" in html

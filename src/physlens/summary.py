@@ -190,6 +190,14 @@ def describe(record: dict) -> str:
     )
 
 
+def rst_escape(text: str) -> str:
+    """Escape reStructuredText markup characters (|M| would be a substitution reference)."""
+    text = text.replace("\\", "\\\\")
+    for ch in "*`|_[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 class Claims:
     """Report-caption helper: the measured numbers behind a figure, read at report time.
 
@@ -201,7 +209,14 @@ class Claims:
     """
 
     def __init__(self, *paths):
-        self.paths = [str(p) for p in paths]
+        self._paths = paths  # paths, or callables returning lists of paths (resolved late)
+
+    @property
+    def paths(self) -> list[str]:
+        out = []
+        for p in self._paths:
+            out.extend(map(str, p() if callable(p) else [p]))
+        return out
 
     def __reduce__(self):
         return (str, (" ".join(self.paths),))
@@ -223,7 +238,7 @@ class Claims:
         recs = [r for n, r in sorted(self._records().items()) if n.startswith(prefix)]
         if not recs:
             return "(no headline numbers recorded)"
-        return "\n".join(f"* {describe(r)}" for r in recs)
+        return "\n".join(f"* {rst_escape(describe(r))}" for r in recs)
 
 
 def markdown_table(summary: dict) -> str:

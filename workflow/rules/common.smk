@@ -1,3 +1,5 @@
+from physlens.summary import Claims
+
 # Shared helpers: paths, the list of targets, and per-stage parameter slices.
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
@@ -44,3 +46,8 @@ def all_targets():
 def minutes(base):
     """Runtime that grows with each retry (SLURM kills a job at its time limit)."""
     return lambda wildcards, attempt: base * attempt
+
+
+# Report captions print the measured headline numbers beside each figure; read at report
+# time, after the jobs ran (see physlens.summary.Claims).
+CLAIMS = Claims(lambda: headline_files())

@@ -288,6 +288,8 @@ rule plot_interpret_ranking:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"
 
@@ -311,6 +313,8 @@ rule plot_interpret_symbolic:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"
 
@@ -334,6 +338,8 @@ rule plot_interpret_attributions:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"
 
@@ -364,6 +370,8 @@ rule plot_interpret_ablation:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"
 
@@ -387,6 +395,8 @@ rule plot_interpret_capacity:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"
 
@@ -410,6 +420,8 @@ rule plot_interpret_influence:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"
 
@@ -433,5 +445,7 @@ rule plot_interpret_windows:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/interpret_plot.py"

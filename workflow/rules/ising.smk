@@ -43,6 +43,7 @@ rule ising_checks:
         mem_mb=2000,
         runtime=minutes(10),
     params:
+        claims=CLAIMS,
         checks=config["ising"]["checks"],
         seed=config["seed"],
     script:

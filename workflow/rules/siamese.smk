@@ -148,6 +148,8 @@ rule siamese_figures:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/siamese_figures.py"
 
@@ -202,5 +204,7 @@ rule twin_figures:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/twin_figures.py"

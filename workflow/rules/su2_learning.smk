@@ -161,6 +161,8 @@ rule plot_su2_p_deconfined:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/su2_plot_p_deconfined.py"
 
@@ -183,6 +185,8 @@ rule plot_su2_logit_vs_polyakov:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/su2_plot_logit_vs_polyakov.py"
 
@@ -205,5 +209,7 @@ rule plot_su2_plaquette:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/su2_plot_plaquette.py"

@@ -201,6 +201,8 @@ rule plot_supervised_p_ordered:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/plot_supervised_p_ordered.py"
 
@@ -226,6 +228,7 @@ rule plot_supervised_tc:
         mem_mb=1000,
         runtime=5,
     params:
+        claims=CLAIMS,
         nu=config["supervised"]["tc"]["nu"],
     script:
         "../scripts/plot_supervised_tc.py"
@@ -250,6 +253,8 @@ rule plot_supervised_losses:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/plot_supervised_losses.py"
 
@@ -274,5 +279,7 @@ rule plot_supervised_decision:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/plot_supervised_decision.py"

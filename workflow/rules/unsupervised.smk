@@ -130,6 +130,8 @@ rule plot_unsupervised_latent:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/unsupervised_plot_latent.py"
 
@@ -152,6 +154,8 @@ rule plot_unsupervised_curves:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/unsupervised_plot_curves.py"
 
@@ -174,6 +178,8 @@ rule plot_unsupervised_pca_components:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/unsupervised_plot_pca_components.py"
 
@@ -196,5 +202,7 @@ rule plot_unsupervised_pca_magnetization:
     resources:
         mem_mb=1000,
         runtime=minutes(5),
+    params:
+        claims=CLAIMS,
     script:
         "../scripts/unsupervised_plot_pca_magnetization.py"
