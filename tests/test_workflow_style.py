@@ -135,3 +135,24 @@ def test_ci_runs_the_readmes_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and re.search(r"^make test$", ci, re.M)
+
+
+@pytest.mark.parametrize(
+    "caption", sorted((ROOT / "workflow" / "report").glob("*.rst")), ids=lambda p: p.name
+)
+def test_report_captions_are_clean_restructuredtext(caption):
+    """Static caption text renders without docutils warnings (|M| is a substitution, ...)."""
+    from docutils.core import publish_parts
+
+    text = re.sub(r"\{\{.*?\}\}", "X", caption.read_text(), flags=re.S)
+    text = re.sub(r"\{%.*?%\}", "", text, flags=re.S)
+    html = publish_parts(
+        text, writer_name="html", settings_overrides={"report_level": 2, "halt_level": 5}
+    )["body"]
+    assert "system-message" not in html, html
+
+
+def test_every_report_caption_shows_measured_numbers():
+    for caption in (ROOT / "workflow" / "report").glob("*.rst"):
+        if caption.name != "workflow.rst":
+            assert "snakemake.params.claims.bullets" in caption.read_text(), caption.name
