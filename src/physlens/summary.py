@@ -241,22 +241,30 @@ class Claims:
         return "\n".join(f"* {rst_escape(describe(r))}" for r in recs)
 
 
-def markdown_table(summary: dict) -> str:
+def markdown_table(summary: dict, include_info: bool = True) -> str:
+    """Markdown table of the records; `include_info=False` keeps only judged ones (met/missed)."""
     lines = [
         "| stage | quantity | measured | reference | criterion | status |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in summary["records"]:
+        if not include_info and r["status"] == "info":
+            continue
         ref = (
             "—"
             if r["reference"] is None
             else f"{format_value(r['reference'], r.get('reference_uncertainty'))} ({r['reference_source']})"
         )
         crit = "—" if r["tolerance"] is None else f"{r['tolerance_kind']} {r['tolerance']:g}"
-        lines.append(
-            f"| {r['stage']} | {r['description'] or r['name']} | "
-            f"{format_value(r['value'], r['uncertainty'], r['unit'])} | {ref} | {crit} | {r['status']} |"
-        )
+        cells = [
+            r["stage"],
+            r["description"] or r["name"],
+            format_value(r["value"], r["uncertainty"], r["unit"]),
+            ref,
+            crit,
+            r["status"],
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
 
@@ -272,10 +280,14 @@ def update_readme(readme, summary: dict) -> None:
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     prov = summary.get("provenance", {})
+    counts = summary.get("counts", {})
     block = (
         f"{BEGIN}\n_Generated from `results/summary.json` by `make readme-table` "
-        f"(physlens {prov.get('physlens_version', '?')}, {prov.get('created_utc', '?')})._\n\n"
-        f"{markdown_table(summary)}\n{END}"
+        f"(physlens {prov.get('physlens_version', '?')}, {prov.get('created_utc', '?')}): "
+        f"{counts.get('met', 0)} met, {counts.get('missed', 0)} missed; the "
+        f"{counts.get('info', 0)} numbers recorded without a reference (Tc(L), tau_int, "
+        f"coefficients, ...) are in results/summary.csv._\n\n"
+        f"{markdown_table(summary, include_info=False)}\n{END}"
     )
     with atomic_path(readme) as tmp:
         tmp.write_text(head + block + tail)
