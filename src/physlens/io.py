@@ -101,6 +101,25 @@ def open_dataset(path: str | os.PathLike, required: tuple[str, ...] = ()):
     return ds
 
 
+def load_dataset(path: str | os.PathLike, required: tuple[str, ...] = (), dims: dict | None = None):
+    """Read a dataset fully into memory, checking variables and their dims by name.
+
+    `dims` maps a variable name to its expected dims; damage inside the data blocks (which
+    opening alone does not reveal) is reported with the file name too.
+    """
+    ds = open_dataset(path, required=required)
+    try:
+        for name, expected in (dims or {}).items():
+            if ds[name].dims != tuple(expected):
+                raise DataFileError(f"{path}: {name} has dims {ds[name].dims}, expected {tuple(expected)}")
+        ds = ds.load()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise DataFileError(f"{path}: cannot read the data (truncated or corrupted?): {exc}") from exc
+    finally:
+        ds.close()
+    return ds
+
+
 def to_netcdf_atomic(ds, path: str | os.PathLike, encoding: dict | None = None) -> None:
     """Write an xarray Dataset as netCDF4/HDF5 (h5netcdf engine) atomically."""
     with atomic_path(path, suffix=".h5.tmp") as tmp:

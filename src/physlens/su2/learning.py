@@ -39,7 +39,7 @@ import xarray as xr
 
 import physlens.models.su2  # noqa: F401  (registers "su2_cnn")
 from physlens.interpret.probing import probing_kwargs, rank_observables, ranking_headlines, write_probing
-from physlens.io import DataFileError, atomic_path, open_dataset, sha256sum, to_netcdf_atomic
+from physlens.io import atomic_path, load_dataset, sha256sum, to_netcdf_atomic
 from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
@@ -64,16 +64,7 @@ STORED_OBSERVABLES = ("polyakov_loop", "abs_polyakov_loop", "plaquette")
 
 def load_links(path) -> xr.Dataset:
     """results/su2/configs.h5 read into memory; a bad layout is reported with the file name."""
-    ds = open_dataset(path, required=("links", "plaquette", "polyakov_loop"))
-    try:
-        if ds["links"].dims != LINK_DIMS:
-            raise DataFileError(f"{path}: links has dims {ds['links'].dims}, expected {LINK_DIMS}")
-        ds = ds.load()
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise DataFileError(f"{path}: cannot read the data (truncated or corrupted?): {exc}") from exc
-    finally:
-        ds.close()
-    return ds
+    return load_dataset(path, required=("links", "plaquette", "polyakov_loop"), dims={"links": LINK_DIMS})
 
 
 def phase_labels(betas, confined_max: float, deconfined_min: float) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from physlens.io import DataFileError, open_dataset
+from physlens.io import load_dataset
 
 REQUIRED = ("spins", "energy", "magnetization")
 ORDERED, DISORDERED, UNLABELLED = 1, 0, -1
@@ -15,16 +15,7 @@ ORDERED, DISORDERED, UNLABELLED = 1, 0, -1
 
 def load_ising(path) -> xr.Dataset:
     """Read results/ising/L{L}.h5 into memory; bad layout is reported with the file name."""
-    ds = open_dataset(path, required=REQUIRED)
-    try:
-        if ds["spins"].dims != ("temperature", "sample", "y", "x"):
-            raise DataFileError(f"{path}: spins has dims {ds['spins'].dims}, expected (temperature, sample, y, x)")
-        ds = ds.load()
-    except (OSError, ValueError, RuntimeError) as exc:  # damage inside the data blocks
-        raise DataFileError(f"{path}: cannot read the data (truncated or corrupted?): {exc}") from exc
-    finally:
-        ds.close()
-    return ds
+    return load_dataset(path, required=REQUIRED, dims={"spins": ("temperature", "sample", "y", "x")})
 
 
 def phase_labels(temperatures, ordered_max: float, disordered_min: float) -> np.ndarray:
