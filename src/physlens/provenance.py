@@ -44,3 +44,37 @@ def base_attrs(seed: int | None = None, *, timestamp: bool = False, **extra) -> 
         attrs["seed"] = int(seed)
     attrs.update(extra)
     return attrs
+
+
+# Packages whose versions decide the numbers; recorded with every report.
+KEY_PACKAGES = (
+    "numpy", "scipy", "numba", "llvmlite", "h5py", "h5netcdf", "xarray", "pandas",
+    "scikit-learn", "torch", "captum", "sympy", "pyoperon", "pysr", "matplotlib", "seaborn",
+    "snakemake", "snakemake-executor-plugin-slurm",
+)
+
+
+def environment_rows() -> list[tuple[str, str]]:
+    """(item, value) rows: code version, Python, platform, package versions, compute device."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    rows = [
+        ("physlens", code_version()),
+        ("python", platform.python_version()),
+        ("platform", platform.platform()),
+        ("cpu_count", str(__import__("os").cpu_count())),
+    ]
+    for name in KEY_PACKAGES:
+        try:
+            rows.append((name, version(name)))
+        except PackageNotFoundError:
+            rows.append((name, "not installed"))
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        rows.append(("torch_device", torch.cuda.get_device_name(0) if cuda else "cpu"))
+        rows.append(("torch_cuda", str(torch.version.cuda) if cuda else "none"))
+    except ImportError:
+        rows.append(("torch_device", "torch not installed"))
+    return rows

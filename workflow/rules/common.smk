@@ -35,6 +35,7 @@ def all_targets():
         expand(f"{RESULTS}/ising/L{{L}}.h5", L=ISING_SIZES),
         f"{RESULTS}/ising/figures/observables.png",
         f"{RESULTS}/summary.json",
+        f"{RESULTS}/provenance/environment.tsv",
         supervised_targets(),
         interpret_targets(),
         unsupervised_targets(),

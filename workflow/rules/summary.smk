@@ -15,3 +15,20 @@ rule summary:
         "../../envs/plot.yaml"
     script:
         "../scripts/summary.py"
+
+
+rule environment:
+    output:
+        report(
+            f"{RESULTS}/provenance/environment.tsv",
+            caption="../report/environment.rst",
+            category="Reproducibility",
+        ),
+    log:
+        f"{LOGS}/environment.log",
+    benchmark:
+        f"{BENCH}/environment.tsv"
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/environment.py"
