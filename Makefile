@@ -37,7 +37,7 @@ readme-table: $(STAMP)
 	$(BIN)/python -m physlens.summary readme results/summary.json README.md
 
 lock: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu//' > constraints.txt.new && mv constraints.txt.new constraints.txt
+	{ head -2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu//'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean-venv:
 	rm -rf $(VENV)
