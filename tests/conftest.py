@@ -112,3 +112,30 @@ def tiny_run(tmp_path_factory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("tiny_run"))
     run_snakemake(workdir, "--cores", "2", "--configfile", TINY_CONFIG, timeout=TINY_RUN_TIMEOUT_S)
     return workdir
+
+
+@pytest.fixture()
+def float64_single_thread():
+    """Double precision for exactness checks, and one intra-op torch thread: tiny problems only
+    lose time to thread contention on a shared 2-core runner (100x slower with 2 threads under
+    load). Both settings are restored afterwards."""
+    import torch
+
+    threads, dtype = torch.get_num_threads(), torch.get_default_dtype()
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(dtype)
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def _seed_global_rngs():
+    """Every test starts from the same global torch/NumPy random state: no test depends on
+    the order it runs in, and none can fail on an unlucky draw only sometimes."""
+    import numpy as np
+    import torch
+
+    torch.manual_seed(20261125)
+    np.random.seed(20261125)
+    yield

@@ -11,22 +11,12 @@ from physlens.interpret.ablation import bce_with_logits
 from physlens.io import open_dataset, to_netcdf_atomic
 
 # torch's own forward-mode decompositions (used by jvp) still call torch.jit.script
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:`torch.jit.script` is deprecated:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning"),
+    pytest.mark.usefixtures("float64_single_thread"),
+]
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    # one intra-op thread: these tiny problems only lose time to thread contention
-    # on a shared 2-core runner (100x slower with 2 threads under load)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-    torch.set_num_threads(threads)
 
 
 def observables_data(n, seed):
