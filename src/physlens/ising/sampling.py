@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 
 import h5netcdf
-import numba
 import numpy as np
 from tqdm import tqdm
 
 from physlens.config import ConfigError, temperature_grid, validate_config
 from physlens.io import atomic_path
+from physlens.parallel import numba_threads
 from physlens.ising import kernels, wolff
 from physlens.ising.rng import probability_bits, probability_threshold, xoshiro_states
 from physlens.provenance import base_attrs
@@ -386,9 +386,7 @@ def simulate_to_file(params: dict, L: int, path, threads: int = 1, progress: boo
     L = int(L)
     temperatures = temperature_grid(p)
     codes = algorithm_codes(temperatures, p["algorithm"])
-    previous_threads = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    try:
+    with numba_threads(threads) as n_threads:
         with atomic_path(path, suffix=".h5.tmp") as tmp:
             with h5netcdf.File(tmp, "w") as f:
                 _create_layout(f, p, L, temperatures)
@@ -400,7 +398,7 @@ def simulate_to_file(params: dict, L: int, path, threads: int = 1, progress: boo
                     disable=not progress,
                     mininterval=2.0,
                 )
-                for name, idx in _batches(codes, p, numba.get_num_threads()):
+                for name, idx in _batches(codes, p, n_threads):
                     temps = temperatures[idx]
                     batch = (
                         MetropolisBatch(L, temps, p["seed"])
@@ -431,6 +429,4 @@ def simulate_to_file(params: dict, L: int, path, threads: int = 1, progress: boo
                         out["thinning_sweeps"].tolist(),
                     )
                 bar.close()
-    finally:
-        numba.set_num_threads(previous_threads)
     return Path(path)

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from physlens.config import ConfigError, linspace, load_schema, validate_config
 from physlens.io import atomic_path
+from physlens.parallel import numba_threads
 from physlens.ising.rng import xoshiro_states
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
@@ -284,9 +285,7 @@ def simulate_to_file(params: dict, path, threads: int = 1, progress: bool = True
     p = validated_params(params)
     lat = make_lattice(p["n_s"], p["n_t"])
     betas = beta_grid(p)
-    previous_threads = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    try:
+    with numba_threads(threads) as n_threads:
         with atomic_path(path, suffix=".h5.tmp") as tmp:
             with h5netcdf.File(tmp, "w") as f:
                 _create_layout(f, p, lat, betas)
@@ -294,7 +293,7 @@ def simulate_to_file(params: dict, path, threads: int = 1, progress: bool = True
                     total=len(betas), desc=f"SU(2) {lat.n_s}^3x{lat.n_t}", unit="beta",
                     file=sys.stderr, disable=not progress, mininterval=2.0,
                 )
-                results = _simulate_all(p, lat, betas, numba.get_num_threads())
+                results = _simulate_all(p, lat, betas, n_threads)
                 for i, (beta, out) in enumerate(zip(betas, results)):
                     for var in ("links", *PER_SAMPLE, *PER_BETA):
                         f.variables[var][i] = out[var]
@@ -305,6 +304,4 @@ def simulate_to_file(params: dict, path, threads: int = 1, progress: bool = True
                         out["tau_int_plaquette"], out["tau_int_abs_polyakov_loop"], out["thinning_sweeps"],
                     )
                 bar.close()
-    finally:
-        numba.set_num_threads(previous_threads)
     return Path(path)
