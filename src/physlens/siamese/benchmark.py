@@ -134,12 +134,17 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
                        loop_violation=loops * std.y_std, seconds=times[method])
 
     n_all, n_few, n_unl = cfg["n_train"], cfg["few_labels"], cfg["n_train"] - cfg["few_labels"]
-    t0 = time.perf_counter()
-    single = mlp_models(n_all, 1, "single")[0]
-    times["single"] = time.perf_counter() - t0
-    m, _ = tnnr.ensemble_predict([single], Xs["test"])
-    preds["single"] = (back(m), None)
-    rows.append(_scores(task, "single", n_all, back(m), None, y_true["test"], seconds=times["single"]))
+
+    def single_net_scores(n_labelled, method):
+        """Train one plain network on n_labelled points and score it (no uncertainty)."""
+        t0 = time.perf_counter()
+        net = mlp_models(n_labelled, 1, method)[0]
+        times[method] = time.perf_counter() - t0
+        m, _ = tnnr.ensemble_predict([net], Xs["test"])
+        preds[method] = (back(m), None)
+        rows.append(_scores(task, method, n_labelled, back(m), None, y_true["test"], seconds=times[method]))
+
+    single_net_scores(n_all, "single")
 
     t0 = time.perf_counter()
     ens = mlp_models(n_all, cfg["ensemble_size"], "ensemble")
@@ -164,12 +169,7 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
         if unl:
             rows[-1]["n_unlabelled"] = int(unl)
 
-    t0 = time.perf_counter()
-    few_single = mlp_models(n_few, 1, "single_few")[0]
-    times["single_few"] = time.perf_counter() - t0
-    m, _ = tnnr.ensemble_predict([few_single], Xs["test"])
-    preds["single_few"] = (back(m), None)
-    rows.append(_scores(task, "single_few", n_few, back(m), None, y_true["test"], seconds=times["single_few"]))
+    single_net_scores(n_few, "single_few")
 
     methods = list(preds)
     nan = np.full(len(y_true["test"]), np.nan)
