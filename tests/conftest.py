@@ -139,3 +139,20 @@ def _seed_global_rngs():
     torch.manual_seed(20261125)
     np.random.seed(20261125)
     yield
+
+
+@pytest.fixture()
+def minimal_config():
+    """The smallest valid config, with every default the schema fills in."""
+    from physlens.config import validate_config
+
+    return validate_config(
+        {
+            "seed": 1,
+            "ising": {
+                "sizes": [4],
+                "temperatures": {"coarse": {"start": 1, "stop": 2, "num": 2}},
+                "samples_per_temperature": 2,
+            },
+        }
+    )

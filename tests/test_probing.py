@@ -125,19 +125,8 @@ def test_bad_inputs_are_named(ising):
         P.rank_observables(np.zeros(600), obs, monotone_fit="spline")
 
 
-def test_config_slice_maps_onto_keywords():
-    from physlens.config import validate_config
-
-    cfg = validate_config(
-        {
-            "seed": 1,
-            "ising": {
-                "sizes": [4],
-                "temperatures": {"coarse": {"start": 1, "stop": 2, "num": 2}},
-                "samples_per_temperature": 2,
-            },
-        }
-    )
+def test_config_slice_maps_onto_keywords(minimal_config):
+    cfg = minimal_config
     kwargs = P.probing_kwargs(cfg["interpret"]["probing"])
     assert set(kwargs) <= set(P.rank_observables.__code__.co_varnames)
     assert kwargs["rank_by"] in P.RANK_BY

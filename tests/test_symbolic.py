@@ -226,19 +226,8 @@ def test_logit_link_recovers_the_decision_function_argument(spin_observables):
         S.explain_neuron(obs["energy"].values, obs, link="logit", **EXPLAIN)
 
 
-def test_default_budget_matches_the_config_schema():
-    from physlens.config import validate_config
-
-    cfg = validate_config(
-        {
-            "seed": 1,
-            "ising": {
-                "sizes": [4],
-                "temperatures": {"coarse": {"start": 1, "stop": 2, "num": 2}},
-                "samples_per_temperature": 2,
-            },
-        }
-    )
+def test_default_budget_matches_the_config_schema(minimal_config):
+    cfg = minimal_config
     sym = cfg["interpret"]["symbolic"]
     assert {k: sym[k] for k in S.DEFAULT_BUDGET} == S.DEFAULT_BUDGET
     kwargs = S.explain_kwargs(sym)
