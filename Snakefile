@@ -31,6 +31,8 @@ include: "workflow/rules/interpret.smk"
 include: "workflow/rules/unsupervised.smk"
 include: "workflow/rules/siamese.smk"
 include: "workflow/rules/su2_learning.smk"
+include: "workflow/rules/representations.smk"
+include: "workflow/rules/concepts.smk"
 include: "workflow/rules/summary.smk"
 
 

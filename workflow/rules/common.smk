@@ -27,6 +27,8 @@ def headline_files():
         + unsupervised_headlines()
         + siamese_headlines()
         + su2_learning_headlines()
+        + representations_headlines()
+        + concepts_headlines()
     )
 
 
@@ -41,6 +43,8 @@ def all_targets():
         unsupervised_targets(),
         siamese_targets(),
         su2_learning_targets(),
+        representations_targets(),
+        concepts_targets(),
     ]
 
 
