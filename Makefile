@@ -4,6 +4,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
+# Extra Snakemake arguments, e.g. SMK_ARGS="--configfile config/paper.yaml"
+SMK_ARGS ?=
+# The report: .html is one self-contained page; .zip (for the paper preset's many figures,
+# as the Snakemake docs recommend) is a folder with report.html and the figures beside it.
+REPORT ?= results/report.html
 STAMP := $(VENV)/.installed
 # Concurrent GPU-marked jobs: one per visible GPU; on a CPU-only machine training jobs
 # share the cores instead (each uses its rule's threads), so allow one per core.
@@ -21,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --resources gpu=$(GPU_SLOTS)
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --resources gpu=$(GPU_SLOTS) $(SMK_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -31,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --report results/report.html
+	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --report $(REPORT) $(SMK_ARGS)
 
 readme-table: $(STAMP)
 	$(BIN)/python -m physlens.summary readme results/summary.json README.md

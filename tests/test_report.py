@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,23 @@ def test_report_embeds_every_figure_byte_for_byte(tiny_run, report_html):
     assert FIGURE in [p for sub in categories[CATEGORY].values() for p in sub]
     # docutils reports rst problems (bad captions, broken links) as boxes in the page
     assert "system-message" not in html, re.findall(r"System Message:[^<]*", html)[:5]
+
+
+@pytest.mark.slow
+def test_zipped_report_holds_the_page_and_every_figure(tiny_run, report_html, tmp_path):
+    """`--report report.zip` (the docs' choice for many figures, as in the paper preset)."""
+    out = tmp_path / "report.zip"
+    run_snakemake(tiny_run, "--report", out, "--configfile", TINY_CONFIG)
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        assert any(n.endswith("/report.html") for n in names), names[:20]
+        # the same figures as the single-page report, each stored as a file in the archive
+        figures = set(embedded(report_html.read_text(), "results"))
+        stored = {n for n in names if n.endswith(".png")}
+        for fig in figures:
+            match = [n for n in stored if n.endswith(fig)]
+            assert match, f"{fig} is not in the zipped report"
+            assert zf.read(match[0]) == (tiny_run / fig).read_bytes(), fig
 
 
 def test_report_renders_front_page_in_chromium(chromium, report_html, tmp_path):
