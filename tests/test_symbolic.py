@@ -144,6 +144,19 @@ def test_same_seed_same_formula():
     assert a.pareto.equals(b.pareto) and a.expression == b.expression
 
 
+def test_restarts_merge_fronts_and_never_lose_the_first_search():
+    X = _data("restart", 200, 3, 1, 3)
+    y = X[:, 0] * X[:, 1] - X[:, 2] ** 2
+    budget = dict(population_size=30, generations=3, max_complexity=15, unary_operators=[])
+    one = S.fit_formula(X, y, ["a", "b", "c"], engine="operon", seed=5, **budget)
+    three = S.fit_formula(X, y, ["a", "b", "c"], engine="operon", seed=5, restarts=3, **budget)
+    # the merged front contains the first search (same seed): at every complexity it is as
+    # good, and it is the Pareto front of the union (loss falls with complexity)
+    for c, loss in zip(one.pareto["complexity"], one.pareto["loss"]):
+        assert three.pareto.loc[three.pareto["complexity"] <= c, "loss"].min() <= loss
+    assert np.all(np.diff(three.pareto["loss"].values) < 0)
+
+
 @pytest.mark.skipif(
     not S.pysr_available()[0], reason=f"PySR unusable here: {S.pysr_available()[1]}"
 )

@@ -80,6 +80,32 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
     np.testing.assert_array_equal(reference.history["val_loss"].values, resumed.history["val_loss"].values)
 
 
+PLATEAU = TrainSettings(
+    epochs=20, batch_size=8, lr=0.5, patience=100, lr_plateau_factor=0.5, lr_plateau_patience=0, device="cpu"
+)
+
+
+def test_plateau_schedule_lowers_the_rate_only_after_an_epoch_without_improvement():
+    hist = run(settings=PLATEAU).history
+    val, lr = hist["val_loss"].values, hist["lr"].values
+    assert lr[0] == 0.5 and np.all(np.diff(lr) <= 0)
+    best_so_far = np.minimum.accumulate(val)
+    for e in range(1, len(val)):
+        improved = val[e - 1] < (best_so_far[e - 2] if e >= 2 else np.inf)
+        assert lr[e] == (lr[e - 1] if improved else lr[e - 1] * 0.5), (e, val, lr)
+    assert lr[-1] < lr[0]  # this rate is too large: the validation loss does stall
+    assert np.all(run().history["lr"].values == SETTINGS.lr)  # factor 1: constant
+
+
+def test_resume_restores_the_plateau_schedule(tmp_path):
+    reference = run(settings=PLATEAU)
+    with pytest.raises(Killed):
+        run(settings=PLATEAU, resume_dir=tmp_path, callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 9 else None])
+    resumed = run(settings=PLATEAU, resume_dir=tmp_path)
+    assert same_weights(reference.model, resumed.model)
+    np.testing.assert_array_equal(reference.history["lr"].values, resumed.history["lr"].values)
+
+
 def test_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
     with pytest.raises(Killed):
         run(resume_dir=tmp_path, callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 1 else None])

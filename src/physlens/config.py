@@ -85,6 +85,16 @@ def _semantic_errors(cfg: dict) -> list[str]:
         errors.append(
             f"ising.algorithm.wolff_window = {window!r}: T_hi must be >= T_lo"
         )
+    colour_by = cfg.get("representations", {}).get("embeddings", {}).get("colour_by", [])
+    if colour_by:
+        from physlens.observables import list_observables
+
+        unknown = [o for o in colour_by if o not in list_observables("ising")]
+        if unknown:
+            errors.append(
+                f"representations.embeddings.colour_by = {colour_by!r}: {unknown} not registered "
+                f"(known: {', '.join(list_observables('ising'))})"
+            )
     return errors
 
 

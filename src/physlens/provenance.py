@@ -49,7 +49,7 @@ def base_attrs(seed: int | None = None, *, timestamp: bool = False, **extra) -> 
 # Packages whose versions decide the numbers; recorded with every report.
 KEY_PACKAGES = (
     "numpy", "scipy", "numba", "llvmlite", "h5py", "h5netcdf", "xarray", "pandas",
-    "scikit-learn", "torch", "captum", "sympy", "pyoperon", "pysr", "matplotlib", "seaborn",
+    "scikit-learn", "umap-learn", "torch", "captum", "sympy", "pyoperon", "pysr", "matplotlib", "seaborn",
     "snakemake", "snakemake-executor-plugin-slurm",
 )
 

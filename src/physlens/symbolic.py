@@ -57,6 +57,9 @@ DEFAULT_BUDGET = {
     "populations": 8,  # pysr
     "time_limit_s": 300,
     "selection_loss_ratio": 1.5,
+    # independent searches (seeds derived from `seed`) whose fronts are merged: a single
+    # genetic search can stall in a local optimum (E.B found 2 of its 3 terms in one run)
+    "restarts": 1,
 }
 
 
@@ -351,7 +354,10 @@ def fit_formula(
     concrete = resolve_engine(engine)
     t0 = time.perf_counter()
     fit = _fit_pysr if concrete == "pysr" else _fit_operon
-    rows, engine_version = fit(X, y, budget, seed)
+    rows = []
+    for k in range(int(budget["restarts"])):
+        more, engine_version = fit(X, y, budget, seed if k == 0 else derive_seed(seed, "restart", k))
+        rows += more
     wall = time.perf_counter() - t0
 
     complexity = np.array([r[0] for r in rows], float)

@@ -57,6 +57,10 @@ class TrainSettings:
     device: str = "auto"  # auto | cpu | cuda
     mixed_precision: bool = True  # used on CUDA only
     augment_spin_flip: bool = False  # random global s -> -s (the Z2 symmetry of the Ising model)
+    # Learning rate x lr_plateau_factor after lr_plateau_patience epochs without validation
+    # improvement (ReduceLROnPlateau); 1.0 keeps it constant.
+    lr_plateau_factor: float = 1.0
+    lr_plateau_patience: int = 3
 
     @classmethod
     def from_config(cls, cfg: dict) -> "TrainSettings":
@@ -196,6 +200,13 @@ def train(
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    plateau = (
+        torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, factor=settings.lr_plateau_factor, patience=settings.lr_plateau_patience, threshold=0.0
+        )
+        if settings.lr_plateau_factor < 1.0
+        else None
+    )
     Xtr, ytr = (torch.as_tensor(a, dtype=torch.float32) for a in train_data)
     Xva, yva = (torch.as_tensor(a, dtype=torch.float32) for a in val_data)
     if len(Xtr) == 0 or len(Xva) == 0:
@@ -204,12 +215,14 @@ def train(
     fp = fingerprint(getattr(model, "arch", None), asdict(settings), int(seed), list(fingerprint_extra), len(Xtr), len(Xva))
     ckpt_path = Path(resume_dir) / "checkpoint.pt" if resume_dir is not None else None
     state = _load_checkpoint(ckpt_path, fp) if ckpt_path else None
-    hist = {"train_loss": [], "val_loss": [], "seconds": []}
+    hist = {"train_loss": [], "val_loss": [], "lr": [], "seconds": []}
     start_epoch, best_val, best_state, bad_epochs = 0, math.inf, None, 0
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
+        if plateau is not None:
+            plateau.load_state_dict(state["plateau"])
         hist = {k: list(v) for k, v in state["history"].items()}
         start_epoch, best_val, bad_epochs = state["epoch"] + 1, state["best_val"], state["bad_epochs"]
         best_state = state["best_model"]
@@ -242,12 +255,15 @@ def train(
         val_loss = mean_loss(model, Xva, yva, loss_fn, settings.batch_size, device, amp_dtype)
         hist["train_loss"].append(train_loss)
         hist["val_loss"].append(val_loss)
+        hist["lr"].append(opt.param_groups[0]["lr"])  # the rate this epoch trained with
         hist["seconds"].append(time.perf_counter() - t0)
         if val_loss < best_val - settings.min_delta:
             best_val, bad_epochs = val_loss, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             bad_epochs += 1
+        if plateau is not None:
+            plateau.step(val_loss)
         stop = bad_epochs >= settings.patience
         bar.set_postfix(train=f"{train_loss:.3g}", val=f"{val_loss:.3g}", refresh=False)
         if ckpt_path:
@@ -259,6 +275,7 @@ def train(
                     "model": model.state_dict(),
                     "optimizer": opt.state_dict(),
                     "scaler": scaler.state_dict(),
+                    "plateau": plateau.state_dict() if plateau is not None else None,
                     "history": hist,
                     "best_val": best_val,
                     "best_model": best_state,
@@ -294,7 +311,7 @@ def train(
 def training_history(hist: dict, seed: int, name: str, **attrs) -> xr.Dataset:
     """Training curves as a labelled Dataset (dim epoch)."""
     n = len(hist["val_loss"])
-    units = {"train_loss": "nats per sample", "val_loss": "nats per sample", "seconds": "s"}
+    units = {"train_loss": "nats per sample", "val_loss": "nats per sample", "lr": "", "seconds": "s"}
     return xr.Dataset(
         {k: ("epoch", np.asarray(v, float), {"units": units.get(k, "")}) for k, v in hist.items()},
         coords={"epoch": np.arange(n)},

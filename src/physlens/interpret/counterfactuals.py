@@ -26,6 +26,12 @@ class ConceptDirection:
     direction: np.ndarray  # unit vector in latent space
     slope: float  # concept change per unit step along the direction
     r2: float  # how well a linear function of the code predicts the concept
+    intercept: float = 0.0  # concept value the regression predicts at z = 0
+
+    def value(self, latents: np.ndarray) -> np.ndarray:
+        """The regression's concept value at latent codes (n, d) (or one code (d,))."""
+        Z = np.asarray(latents, float)
+        return self.intercept + self.slope * (Z @ self.direction)
 
 
 def concept_directions(latents: np.ndarray, concepts: dict[str, np.ndarray]) -> dict[str, ConceptDirection]:
@@ -37,7 +43,7 @@ def concept_directions(latents: np.ndarray, concepts: dict[str, np.ndarray]) -> 
         norm = float(np.linalg.norm(reg.coef_))
         if norm == 0:
             raise ValueError(f"concept {name!r} does not vary linearly with the latent code")
-        out[name] = ConceptDirection(name, reg.coef_ / norm, norm, float(reg.score(Z, c)))
+        out[name] = ConceptDirection(name, reg.coef_ / norm, norm, float(reg.score(Z, c)), float(reg.intercept_))
     return out
 
 

@@ -8,6 +8,14 @@ the unit favours most (uniform, staggered, striped, ...) outgrows the others bef
 spins saturate, instead of freezing random domain walls in. Several seeded random starts
 guard against the remaining local optima; the best rounded configuration (by the unit's
 activation on the *rounded* spins) is returned.
+
+Trained nets differ in how steep they are: a unit whose every input site feeds every output
+site (a full-lattice kernel) has gradients ~N times those of a local one, and plain steps
+of size lr then saturate all spins at once into whatever the first step pointed to.
+``normalise_gradient=True`` divides each start's gradient by its root mean square over the
+sites, so every step moves a site by about lr whatever the unit's scale, and the direction
+(hence the mode selection above) is unchanged. The workflow uses it; the default keeps
+plain gradient ascent.
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ def maximise_activation(
     penalty: float = 0.1,
     init_scale: float = 1e-3,
     sign: float = 1.0,
+    normalise_gradient: bool = False,
 ) -> Maximiser:
     """Maximise sign * activation over L x L spin lattices (see module docstring)."""
     gen = torch.Generator().manual_seed(int(seed) % (2**63))
@@ -78,6 +87,10 @@ def maximise_activation(
         objective = L * L * (sign * activation(s) - ramp * (1 - s**2).mean(dim=(1, 2)))
         opt.zero_grad()
         (-objective.sum()).backward()
+        if normalise_gradient:
+            with torch.no_grad():
+                rms = u.grad.pow(2).mean(dim=(1, 2), keepdim=True).sqrt()
+                u.grad /= rms.clamp_min(1e-30)
         opt.step()
     with torch.no_grad():
         relaxed = torch.tanh(u)

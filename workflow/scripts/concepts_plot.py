@@ -1,0 +1,9 @@
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)
+from _common import setup  # noqa: E402
+
+from physlens.interpret.concepts import draw_figure  # noqa: E402
+
+setup(snakemake)
+draw_figure(snakemake.rule, list(snakemake.input), list(snakemake.output))
