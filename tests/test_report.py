@@ -137,10 +137,9 @@ def test_zipped_report_holds_the_page_and_every_figure(tiny_run, report_html, tm
         # the same figures as the single-page report, each stored as a file in the archive
         figures = set(embedded(report_html.read_text(), "results"))
         # stored as <report>/data/raw/<hash>/<file name>: find each figure by name and bytes
-        stored = [n for n in names if n.endswith(".png")]
-        for fig in figures:
+        for fig in figures:  # figures and tables (environment.tsv)
             content = (tiny_run / fig).read_bytes()
-            same_name = [n for n in stored if Path(n).name == Path(fig).name]
+            same_name = [n for n in names if Path(n).name == Path(fig).name]
             assert any(zf.read(n) == content for n in same_name), f"{fig} is not in the zipped report"
 
 
