@@ -27,7 +27,7 @@ import math
 import numpy as np
 import xarray as xr
 
-from physlens.io import read_json, sha256sum, to_netcdf_atomic, write_json
+from physlens.io import load_dataset, read_json, sha256sum, to_netcdf_atomic, write_json
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
@@ -54,10 +54,6 @@ def _finite(x):
 def _headline(name, value, **kw):
     return headline(name, _finite(value), stage=STAGE, **kw)
 
-
-def _open(path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()
 
 
 # --- decoded configurations -------------------------------------------------------------------
@@ -157,7 +153,7 @@ def run_counterfactuals(classifier: tuple, autoencoder: tuple, data_path, latent
     decode = expected_spin_decoder(ae)
     clf = md.model
 
-    lat = _open(latent_path)
+    lat = load_dataset(latent_path)
     T_lat = np.broadcast_to(lat["temperature"].values[:, None], lat["magnetization"].shape)
     concept_values = {"abs_magnetization": np.abs(lat["magnetization"].values), "energy": lat["energy"].values,
                       "temperature": T_lat}
@@ -646,14 +642,14 @@ def check_headlines(ds: xr.Dataset, reports: dict) -> list[dict]:
 def figure_counterfactuals(cf_h5, knobs_h5, out_pairs, out_knobs) -> None:
     from physlens.plots.concepts import plot_counterfactual_pairs, plot_knob_sweeps
 
-    plot_counterfactual_pairs(_open(cf_h5), out_pairs)
-    plot_knob_sweeps(_open(knobs_h5), out_knobs)
+    plot_counterfactual_pairs(load_dataset(cf_h5), out_pairs)
+    plot_knob_sweeps(load_dataset(knobs_h5), out_knobs)
 
 
 def figure_confounders(clean_h5, confounded_h5, accuracy_h5, out_png) -> None:
     from physlens.plots.concepts import plot_confounder_relevance
 
-    plot_confounder_relevance(_open(clean_h5), _open(confounded_h5), _open(accuracy_h5), out_png)
+    plot_confounder_relevance(load_dataset(clean_h5), load_dataset(confounded_h5), load_dataset(accuracy_h5), out_png)
 
 
 FIGURES = {"plot_concepts_counterfactuals": figure_counterfactuals, "plot_concepts_confounders": figure_confounders}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from physlens.config import temperature_grid
+from physlens.unsupervised.names import model_names
 
 # The three data sets of the confounder experiment: the marker on no sample, on the ordered
 # samples (as in training), or on the disordered ones (the marker "swapped" to the other class).
@@ -16,11 +17,6 @@ CONFOUNDER_DATASETS = ("clean", "confounded", "swapped")
 # The two models of the experiment: same architecture, settings, seed and split; one trained
 # on the clean band, one on the confounded band.
 CONFOUNDER_MODELS = ("clean", "confounded")
-
-
-def autoencoder_names(unsup: dict) -> list[str]:
-    ae = unsup["autoencoder"]
-    return [f"{v}{d}" for v in ae["variants"] for d in ae["latent_dims"]]
 
 
 def band_temperatures(config: dict) -> np.ndarray:
@@ -40,7 +36,7 @@ def concepts_config_errors(config: dict) -> list[str]:
     L_clf, L_ae = int(sup["classifier"]["L"]), int(unsup["L"])
 
     # counterfactuals: the decoder's configurations must be inputs the classifier was built for
-    names = autoencoder_names(unsup)
+    names = model_names(unsup)
     if cf["autoencoder"] not in names:
         errors.append(
             f"concepts.counterfactuals.autoencoder = {cf['autoencoder']!r} is not trained by the "

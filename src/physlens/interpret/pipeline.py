@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from physlens.config import TC_EXACT
-from physlens.io import to_netcdf_atomic
+from physlens.io import load_dataset, to_netcdf_atomic
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
@@ -567,10 +567,6 @@ def run_symbolic(md: ModelData, symbolic_cfg: dict, observables: list[str], seed
 # --- figures ---------------------------------------------------------------------------------
 
 
-def _open(path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()
-
 
 def _save(fig, path) -> None:
     from physlens.plots.interpret_attributions import _save as save
@@ -581,21 +577,21 @@ def _save(fig, path) -> None:
 def figure_ranking(ranking_h5, out_png) -> None:
     from physlens.plots.interpret_probing import plot_observable_ranking
 
-    r = _open(ranking_h5)
+    r = load_dataset(ranking_h5)
     _save(plot_observable_ranking(r, title=f"{r.attrs.get('model', '')}: bottleneck regression of the decision logit"), out_png)
 
 
 def figure_attributions(h5, out_png) -> None:
     from physlens.plots.interpret_attributions import plot_relevance_maps
 
-    plot_relevance_maps(_open(h5), out_png)
+    plot_relevance_maps(load_dataset(h5), out_png)
 
 
 def figure_ablation(units_h5, occlusion_h5, out_units, out_occlusion) -> None:
     from physlens.plots.interpret_attributions import plot_ablation, plot_occlusion
 
-    plot_ablation(_open(units_h5), out_units)
-    occ = _open(occlusion_h5)
+    plot_ablation(load_dataset(units_h5), out_units)
+    occ = load_dataset(occlusion_h5)
     plot_occlusion(occ.set_coords("temperature") if "temperature" in occ else occ, out_occlusion)
 
 
@@ -605,7 +601,7 @@ def figure_symbolic(pareto_h5, out_png) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ds = _open(pareto_h5)
+    ds = load_dataset(pareto_h5)
     sel = ds["selected"].values.astype(bool)
     fig, ax = plt.subplots(figsize=(6.5, 4.0), layout="constrained")
     ax.plot(ds.complexity, ds.loss, "o-", color="0.4", label="Pareto front")
@@ -625,7 +621,7 @@ def figure_capacity(h5, out_png) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ds = _open(h5).sortby("capacity")
+    ds = load_dataset(h5).sortby("capacity")
     fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
     x = np.arange(ds.sizes["receptive_field"])
     ax.semilogy(x, ds.val_loss, "o-", label="validation")
@@ -645,7 +641,7 @@ def figure_influence(h5, out_png) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ds = _open(h5)
+    ds = load_dataset(h5)
     fig, ax = plt.subplots(figsize=(4.5, 4.2), layout="constrained")
     ax.plot(ds.actual, ds.predicted, "o")
     lim = float(np.nanmax(np.abs(np.r_[ds.actual.values, ds.predicted.values]))) or 1.0
@@ -662,7 +658,7 @@ def figure_windows(h5, out_png) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ds = _open(h5)
+    ds = load_dataset(h5)
     fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.4), layout="constrained")
     labels = [f"[{lo:.2f}, {hi:.2f})" for lo, hi in zip(ds.T_lo.values, ds.T_hi.values)]
     x = np.arange(len(labels))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from physlens.io import atomic_path, to_netcdf_atomic
+from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 from physlens.summary import headline, write_headlines
@@ -788,10 +788,6 @@ def parsimony_headlines(t, md, sym: dict | None) -> list[dict]:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _open(path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()
-
 
 def draw_figures(inputs, outputs) -> None:
     """Every figure of the stage: `inputs` and `outputs` have the fields embeddings and
@@ -800,6 +796,6 @@ def draw_figures(inputs, outputs) -> None:
 
     for kind, plot in (("embeddings", plot_embeddings), ("maximisation", plot_maximisation)):
         for i, o in zip(list(getattr(inputs, kind)), list(getattr(outputs, kind)), strict=True):
-            plot(_open(i), o)
-    plot_similarity(_open(inputs.similarity), outputs.similarity)
+            plot(load_dataset(i), o)
+    plot_similarity(load_dataset(inputs.similarity), outputs.similarity)
     plot_parsimony(read_parsimony(inputs.parsimony), outputs.parsimony)

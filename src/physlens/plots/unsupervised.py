@@ -8,14 +8,11 @@ import seaborn as sns
 import xarray as xr
 
 from physlens.config import TC_EXACT
+from physlens.io import load_dataset
 from physlens.plots import save_figure, use_style
 
 MAX_POINTS = 3000  # per scatter panel: enough to show the clusters, small PNGs
 
-
-def _open(path) -> xr.Dataset:
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()
 
 
 def _label(ds: xr.Dataset) -> str:
@@ -42,7 +39,7 @@ def plot_latent_scatter(latent_paths, out) -> None:
     use_style()
     fig, axes = _panels(len(latent_paths))
     for ax, path in zip(axes, latent_paths):
-        ds = _open(path)
+        ds = load_dataset(path)
         T = np.broadcast_to(ds["temperature"].values[:, None], ds["magnetization"].shape).ravel()
         code = ds["code"].values.reshape(len(T), -1)
         idx = _subsample(len(T))
@@ -84,7 +81,7 @@ def plot_latent_vs_temperature(latent_paths, out) -> None:
     fig, (ax_l, ax_s, ax_r) = plt.subplots(1, 3, figsize=(13, 3.8))
     palette = sns.color_palette("colorblind", len(latent_paths))
     for color, path in zip(palette, latent_paths):
-        ds = _open(path)
+        ds = load_dataset(path)
         T, lab = ds["temperature"].values, _label(ds)
         scale = float(ds["mean_abs_latent"].max()) or 1.0
         ax_l.errorbar(
@@ -141,7 +138,7 @@ def plot_latent_vs_temperature(latent_paths, out) -> None:
 def plot_pca_components(pca_path, out, n_show: int = 4) -> None:
     """The leading principal components as L x L images and the explained-variance spectrum."""
     use_style()
-    ds = _open(pca_path)
+    ds = load_dataset(pca_path)
     k = min(n_show, ds.sizes["component"])
     fig = plt.figure(figsize=(2.8 * k + 4, 3))
     # images, colour bar, spacer (room for the bar chart's axis label), bar chart
@@ -168,7 +165,7 @@ def plot_pca_magnetization(pca_path, out) -> None:
     """First principal projection / sqrt(N) against M, coloured by T (a line of slope ~1 when
     PC1 is the uniform mode), and the mean |projection| vs T with Tc marked."""
     use_style()
-    ds = _open(pca_path)
+    ds = load_dataset(pca_path)
     n = ds.sizes["y"] * ds.sizes["x"]
     T = np.broadcast_to(ds["temperature"].values[:, None], ds["magnetization"].shape).ravel()
     m = ds["magnetization"].values.ravel()
