@@ -73,6 +73,25 @@ def test_merge_and_readme(tmp_path):
         merge_headlines([a, a])
 
 
+def test_unmeasurable_numbers_are_written_as_null_and_judged_missed(tmp_path):
+    """A NaN or infinite value, uncertainty or context label becomes null in strict JSON;
+    with a reference the record is missed, without one it stays info."""
+    import numpy as np
+
+    rec = headline("x.nan", np.float64("nan"), stage="s", uncertainty=float("inf"),
+                   reference=1.0, tolerance=0.1, T=[2.0, np.float32("nan")], L=np.int64(8))
+    assert rec["value"] is None and rec["uncertainty"] is None
+    assert rec["status"] == "missed"
+    assert rec["context"]["T"] == [2.0, None]
+    assert headline("x.info", float("nan"), stage="s")["status"] == "info"
+    path = tmp_path / "h.json"
+    write_headlines(path, [rec])
+    text = path.read_text()
+    # strict JSON: Python's json writes NaN/Infinity unless told not to
+    doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert doc["records"][0]["context"]["L"] == 8
+
+
 def test_format_value_uses_two_significant_digits_of_the_error():
     assert format_value(2.26981, 0.0043) == "2.2698 ± 0.0043"
     assert format_value(12.0, 1.5, "sweeps") == "12.0 ± 1.5 sweeps"

@@ -15,6 +15,8 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
+
 from physlens.io import atomic_path, read_json, write_json
 from physlens.provenance import base_attrs
 
@@ -58,6 +60,23 @@ def judge(
     return "met" if ok else "missed"
 
 
+def finite_or_none(x) -> float | None:
+    """x as a float, or None where it is missing or not finite (NaN, inf)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _json_safe(x):
+    """Context labels: non-finite floats, also inside lists, become None."""
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return finite_or_none(x)
+    return x
+
+
 def headline(
     name: str,
     value: float,
@@ -73,25 +92,26 @@ def headline(
     description: str = "",
     **context,
 ) -> dict:
-    """One headline record with its verdict. `context` holds small extra labels (L, T, ...)."""
+    """One headline record with its verdict. `context` holds small extra labels (L, T, ...).
+
+    JSON has no NaN or infinity: a number that could not be measured (NaN, inf) is recorded
+    as null, and a null value with a reference is judged 'missed'.
+    """
     if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]=]+", name):
         raise ValueError(f"headline name {name!r}: use letters, digits and _ . - [ ] =")
-    value = None if value is None else float(value)
     record = {
         "name": name,
         "stage": stage,
-        "value": value,
-        "uncertainty": None if uncertainty is None else float(uncertainty),
+        "value": finite_or_none(value),
+        "uncertainty": finite_or_none(uncertainty),
         "unit": unit,
-        "reference": None if reference is None else float(reference),
-        "reference_uncertainty": None
-        if reference_uncertainty is None
-        else float(reference_uncertainty),
+        "reference": finite_or_none(reference),
+        "reference_uncertainty": finite_or_none(reference_uncertainty),
         "reference_source": reference_source,
-        "tolerance": None if tolerance is None else float(tolerance),
+        "tolerance": finite_or_none(tolerance),
         "tolerance_kind": tolerance_kind,
         "description": description,
-        "context": context,
+        "context": {k: _json_safe(v) for k, v in context.items()},
     }
     record["status"] = judge(
         value,

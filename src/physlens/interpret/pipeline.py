@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -129,12 +129,8 @@ def per_temperature(T: np.ndarray, k: int) -> np.ndarray:
     return np.concatenate([np.flatnonzero(T == t)[:k] for t in np.unique(T)])
 
 
-def _finite(x):
-    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
-
-
-def _headline(name, value, **kw):
-    return headline(name, _finite(None if value is None else float(value)), stage=STAGE, **kw)
+# every headline of this module belongs to its stage
+_headline = partial(headline, stage=STAGE)
 
 
 # --- 1. bottleneck regression ---------------------------------------------------------------

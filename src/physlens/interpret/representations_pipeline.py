@@ -21,8 +21,8 @@ every method sees the samples the model was tested on. Seeds: derive_seed(config
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
@@ -51,12 +51,8 @@ def stage_seed(seed: int, *keys) -> int:
     return derive_seed(seed, STAGE, *keys)
 
 
-def _finite(x):
-    return None if x is None or not math.isfinite(float(x)) else float(x)
-
-
-def _headline(name, value, **kw):
-    return headline(name, _finite(value), stage=STAGE, **kw)
+# every headline of this module belongs to its stage
+_headline = partial(headline, stage=STAGE)
 
 
 @dataclass
@@ -514,8 +510,6 @@ def run_maximisation(specs: Sequence[ModelSpec], split_cfg: dict, cfg: dict, see
                      out_headline) -> list[xr.Dataset]:
     """Maximise and minimise each model's decision logit over spin lattices; top-k held-out
     configurations of each; one HDF5 file per model and the headline numbers."""
-    import torch
-
     from physlens.interpret.maximisation import maximise_activation, top_k_examples
 
     mx = cfg["maximisation"]

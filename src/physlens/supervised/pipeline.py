@@ -216,7 +216,7 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
             f"slope a = {ex['slope']:.4f}; nu = {nu}; per-member Tc = {[round(m, 5) for m in members]}\n"
         )
     records = [
-        _headline(
+        headline(
             "supervised.tc_extrapolated", ex["tc"], stage=STAGE, uncertainty=tc_err,
             reference=TC_EXACT, reference_source="Onsager 1944", tolerance=0.01, tolerance_kind="relative",
             description="Tc from the phase-classifier ensemble, Tc(L) = Tc + a L^(-1/nu) extrapolated",
@@ -225,7 +225,7 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
         )
     ]
     records += [
-        _headline(f"supervised.tc_L{r['L']}", r["tc"], stage=STAGE, uncertainty=r["tc_err"],
+        headline(f"supervised.tc_L{r['L']}", r["tc"], stage=STAGE, uncertainty=r["tc_err"],
                  description=f"P(ordered) = 1/2 crossing at L = {r['L']}", L=r["L"])
         for r in rows
     ]
@@ -324,55 +324,41 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
     src = "Wetzel & Scherzer 2017"
     recs = []
     if "constant" in by:
-        recs.append(_headline("supervised.probe.constant.val_loss", by["constant"]["val_loss"], stage=STAGE, reference=LN2,
+        recs.append(headline("supervised.probe.constant.val_loss", by["constant"]["val_loss"], stage=STAGE, reference=LN2,
                              reference_source="ln 2 (balanced classes)", tolerance=0.01, tolerance_kind="absolute",
                              description="constant-output baseline: validation loss"))
     if full in by:
-        recs.append(_headline(f"supervised.probe.{full}.val_loss", by[full]["val_loss"], stage=STAGE, reference=PAPER_LOSSES["28x28"][1],
+        recs.append(headline(f"supervised.probe.{full}.val_loss", by[full]["val_loss"], stage=STAGE, reference=PAPER_LOSSES["28x28"][1],
                              reference_source=src, tolerance=0.05 - PAPER_LOSSES["28x28"][1], tolerance_kind="at_most",
                              description=f"full-lattice ({full}) probe: validation loss (<= 0.05)"))
     if "1x2" in by:
-        recs.append(_headline("supervised.probe.1x2.val_loss", by["1x2"]["val_loss"], stage=STAGE, reference=PAPER_LOSSES["1x2"][1],
+        recs.append(headline("supervised.probe.1x2.val_loss", by["1x2"]["val_loss"], stage=STAGE, reference=PAPER_LOSSES["1x2"][1],
                              reference_source=src, tolerance=0.01, tolerance_kind="at_most",
                              description="1x2 probe (nearest-neighbour correlations): validation loss (<= 0.01)"))
     if "1x1" in by:
-        recs.append(_headline("supervised.probe.1x1.val_loss", by["1x1"]["val_loss"], stage=STAGE, reference=LN2,
+        recs.append(headline("supervised.probe.1x1.val_loss", by["1x1"]["val_loss"], stage=STAGE, reference=LN2,
                               reference_source="ln 2: M carries no phase information in Z2-symmetric data", tolerance=0.02,
                               tolerance_kind="absolute",
                               description=f"1x1 probe (sees only the signed magnetisation): validation loss (paper, sign-biased data: {PAPER_LOSSES['1x1'][1]})"))
         if "1x2" in by:
-            recs.append(_headline("supervised.probe.1x1_minus_1x2.val_loss", by["1x1"]["val_loss"] - by["1x2"]["val_loss"], stage=STAGE,
+            recs.append(headline("supervised.probe.1x1_minus_1x2.val_loss", by["1x1"]["val_loss"] - by["1x2"]["val_loss"], stage=STAGE,
                                   reference=0.5, reference_source="capacity drop from 1x2 to 1x1", tolerance=0.0, tolerance_kind="at_least",
                                   description="1x1 minus 1x2 validation loss (>= 0.5 nats: the drop that marks 1x2 as the minimal net)"))
     judged = {r["name"] for r in recs}
     for name, r in by.items():
         if f"supervised.probe.{name}.val_loss" not in judged:
-            recs.append(_headline(f"supervised.probe.{name}.val_loss", r["val_loss"], stage=STAGE,
+            recs.append(headline(f"supervised.probe.{name}.val_loss", r["val_loss"], stage=STAGE,
                                   description=f"{name} probe: validation loss", paper=r["paper_val_loss"]))
-        recs.append(_headline(f"supervised.probe.{name}.train_loss", r["train_loss"], stage=STAGE,
+        recs.append(headline(f"supervised.probe.{name}.train_loss", r["train_loss"], stage=STAGE,
                              description=f"{name} probe: training loss", paper=r["paper_train_loss"]))
     for f in fits:
         crit = {}
         if f["receptive_field"] == "1x2" and f["observable"] == "energy":
             crit = dict(reference=0.95, reference_source="1x2 net computes nearest-neighbour correlations", tolerance=0.0, tolerance_kind="at_least")
-        recs.append(_headline(f"supervised.decision.{f['receptive_field']}.{f['observable']}.r2", f["r2"], stage=STAGE,
+        recs.append(headline(f"supervised.decision.{f['receptive_field']}.{f['observable']}.r2", f["r2"], stage=STAGE,
                              description=f"{f['receptive_field']} probe: R^2 of sigmoid(w Q + b), Q = {f['observable']}",
                              w=f["w"], b=f["b"], **crit))
     return recs
-
-
-def _finite_or_none(x):
-    """JSON has no NaN: a missing number is recorded as null (and judged 'missed')."""
-    if isinstance(x, (list, tuple)):
-        return [_finite_or_none(v) for v in x]
-    if isinstance(x, (float, np.floating)) and not np.isfinite(x):
-        return None
-    return x
-
-
-def _headline(name, value, **kw):
-    kw = {k: _finite_or_none(v) for k, v in kw.items()}
-    return headline(name, _finite_or_none(value), **kw)
 
 
 def _write_csv(path, rows: list[dict]) -> None:
