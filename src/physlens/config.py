@@ -160,6 +160,22 @@ def temperature_grid(ising_cfg: dict) -> np.ndarray:
     return np.round(temps[keep], 12)
 
 
+def ising_data_mb(cfg: dict, L: int) -> float:
+    """Size in MB of the L x L Ising data set held as float32 spins (T x samples x L x L).
+
+    The memory of a rule that loads a whole data set grows with this, not with the file,
+    whose bit-packed, compressed spins are ~10x smaller (Snakefile resources use it)."""
+    n_t = len(temperature_grid(cfg["ising"]))
+    return n_t * cfg["ising"]["samples_per_temperature"] * L * L * 4 / 1e6
+
+
+def su2_data_mb(cfg: dict) -> float:
+    """Size in MB of the SU(2) link data set as float32 (beta x samples x sites x 4 x 4)."""
+    su2 = cfg["su2"]
+    sites = su2["n_s"] ** 3 * su2["n_t"]
+    return su2["beta"]["num"] * su2["samples_per_beta"] * sites * 4 * 4 * 4 / 1e6
+
+
 # --- documentation ---------------------------------------------------------------------
 
 

@@ -1,3 +1,4 @@
+from physlens.config import ising_data_mb, su2_data_mb
 from physlens.summary import Claims
 
 # Shared helpers: paths, the list of targets, and per-stage parameter slices.
@@ -51,6 +52,15 @@ def all_targets():
 def minutes(base):
     """Runtime that grows with each retry (SLURM kills a job at its time limit)."""
     return lambda wildcards, attempt: base * attempt
+
+
+def data_mem_mb(floor, per_mb, data_mb):
+    """Memory (MB) of a rule that holds a whole Monte Carlo data set of `data_mb` MB (float32,
+    physlens.config.ising_data_mb / su2_data_mb): 600 MB for Python and torch plus `per_mb`
+    per MB of data, at least `floor`; larger on each retry (SLURM kills a job over it).
+    `per_mb` is calibrated on the default and paper presets (docs/performance.md)."""
+    mem = max(floor, 600 + per_mb * data_mb)
+    return lambda wildcards, attempt: int(mem * attempt)
 
 
 # Report captions print the measured headline numbers beside each figure; read at report

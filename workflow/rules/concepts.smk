@@ -217,7 +217,9 @@ rule confounder_check:
         "../../envs/interpret.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=data_mem_mb(
+            3000, 12, ising_data_mb(config, config["supervised"]["classifier"]["L"])
+        ),
         runtime=minutes(10),
     params:
         split=CON_CONF_SPLIT,

@@ -24,6 +24,10 @@ INT_DATA = {
     m: f"{RESULTS}/ising/L{INT_SUP['probes' if m.startswith('probe_') else 'classifier']['L']}.h5"
     for m in INT_MODEL_DIRS
 }
+# The largest of those data sets (float32 MB), for the memory of the rules that load one.
+INT_DATA_MB = max(
+    ising_data_mb(config, INT_SUP[k]["L"]) for k in ("probes", "classifier")
+)
 INT_UNKNOWN = [m for m in INT_MODELS + [INT_INFLUENCE] if m not in INT_MODEL_DIRS]
 if INT_UNKNOWN:
     raise ValueError(
@@ -144,7 +148,7 @@ rule interpret_attributions:
         "../../envs/interpret.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=data_mem_mb(4000, 14, INT_DATA_MB),
         runtime=minutes(10),
     params:
         split=INT_SPLIT,

@@ -59,7 +59,7 @@ rule su2_train_classifier:
     threads: 1
     resources:
         gpu=1,
-        mem_mb=3000,
+        mem_mb=data_mem_mb(3000, 2.5, su2_data_mb(config)),
         runtime=minutes(30),
     params:
         su2_learning=S2L_TRAIN,
@@ -87,7 +87,7 @@ rule su2_predict_phase:
         "../../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=data_mem_mb(3000, 5, su2_data_mb(config)),
         runtime=minutes(10),
     params:
         su2_learning=S2L_SPLIT,
@@ -132,7 +132,7 @@ rule su2_probing:
     conda:
         "../../envs/train.yaml"
     resources:
-        mem_mb=2000,
+        mem_mb=data_mem_mb(2000, 4, su2_data_mb(config)),
         runtime=minutes(10),
     params:
         probing=config["su2_learning"]["probing"],

@@ -60,7 +60,7 @@ rule train_phase_classifier:
     resources:
         gpu=1,
         mem_mb=4000,
-        runtime=30,
+        runtime=minutes(30),
     params:
         split=SUP_SPLIT,
         classifier=SUP_CLASSIFIER,
@@ -90,7 +90,7 @@ rule supervised_predict_phase:
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         split=SUP_SPLIT,
         seed=config["seed"],
@@ -113,7 +113,7 @@ rule supervised_tc:
         "../../envs/train.yaml"
     resources:
         mem_mb=2000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         sizes=ISING_SIZES,
         tc=config["supervised"]["tc"],
@@ -141,7 +141,7 @@ rule train_probe:
     resources:
         gpu=1,
         mem_mb=4000,
-        runtime=30,
+        runtime=minutes(30),
     params:
         split=SUP_SPLIT,
         probes=config["supervised"]["probes"],
@@ -171,7 +171,7 @@ rule supervised_probes:
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         split=SUP_SPLIT,
         probes=config["supervised"]["probes"],
@@ -200,7 +200,7 @@ rule plot_supervised_p_ordered:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     params:
         claims=CLAIMS,
     script:
@@ -226,7 +226,7 @@ rule plot_supervised_tc:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     params:
         claims=CLAIMS,
         nu=config["supervised"]["tc"]["nu"],
@@ -252,7 +252,7 @@ rule plot_supervised_losses:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     params:
         claims=CLAIMS,
     script:
@@ -278,7 +278,7 @@ rule plot_supervised_decision:
         "../../envs/plot.yaml"
     resources:
         mem_mb=1000,
-        runtime=5,
+        runtime=minutes(5),
     params:
         claims=CLAIMS,
     script:

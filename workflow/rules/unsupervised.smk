@@ -47,7 +47,7 @@ rule unsupervised_pca:
         "../../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=3000,
+        mem_mb=data_mem_mb(3000, 10, ising_data_mb(config, config["unsupervised"]["L"])),
         runtime=minutes(10),
     params:
         data=UNSUP_DATA_PARAMS,
