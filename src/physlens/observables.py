@@ -14,7 +14,7 @@ domain_wall_density = (1 - nn_correlation) / 2.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -26,6 +26,7 @@ __all__ = [
     "list_observables",
     "list_systems",
     "compute_observables",
+    "local_bond_energy",
 ]
 
 
@@ -208,3 +209,31 @@ def nnn_correlation(s):
 def domain_wall_density(s):
     # anti-aligned bonds = (2N - sum of bond products) / 2
     return (2 * _n_sites(s) - _bond_sum(s, *_NN)) / (4 * _n_sites(s))
+
+
+# --- per-site quantities (not registered: one value per site, not per configuration) ---
+
+_SHIFT_AXIS = {"x": -1, "y": -2}
+
+
+def local_bond_energy(configs, directions: Sequence[str] = ("x", "y")) -> np.ndarray:
+    """Bond energy per site, e_i = -1/2 s_i sum_{d in directions} (s_{i+d} + s_{i-d}), J = 1.
+
+    Real-valued configurations are allowed (expected spins of a site-factorised distribution,
+    relevance comparisons); the mean over sites is the energy per site of those bonds.
+
+    Each periodic nearest-neighbour bond along the chosen directions is shared half and half
+    by its two sites, so sum_i e_i is the total energy of those bonds. For a 1x2 (horizontal)
+    kernel use directions=("x",): e_i in {-1, 0, 1} counts the domain walls at site i
+    (e_i + 1 = number of anti-aligned horizontal bonds touching i).
+    """
+    s = np.asarray(configs, dtype=float)
+    if s.ndim < 2:
+        raise ValueError(f"configs must have shape (..., L_y, L_x), got {s.shape}")
+    e = np.zeros_like(s)
+    for d in directions:
+        if d not in _SHIFT_AXIS:
+            raise ValueError(f"bond direction {d!r}: use 'x' or 'y'")
+        ax = _SHIFT_AXIS[d]
+        e -= 0.5 * s * (np.roll(s, -1, axis=ax) + np.roll(s, 1, axis=ax))
+    return e

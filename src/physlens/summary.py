@@ -114,7 +114,7 @@ def headline(
         "context": {k: _json_safe(v) for k, v in context.items()},
     }
     record["status"] = judge(
-        value,
+        record["value"],
         record["reference"],
         record["tolerance"],
         tolerance_kind,

@@ -39,6 +39,7 @@ from captum.attr._utils.lrp_rules import (
 )
 from torch.overrides import TorchFunctionMode
 
+from physlens.observables import local_bond_energy
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 
@@ -503,29 +504,6 @@ def attribution_dataset(
 
 
 # --- physics comparison ------------------------------------------------------------------
-
-_SHIFT_AXIS = {"x": -1, "y": -2}
-
-
-def local_bond_energy(configs, directions: Sequence[str] = ("x", "y")) -> np.ndarray:
-    """Bond energy per site, e_i = -1/2 s_i sum_{d in directions} (s_{i+d} + s_{i-d}), J = 1.
-
-    Each periodic nearest-neighbour bond along the chosen directions is shared half and half
-    by its two sites, so sum_i e_i is the total energy of those bonds. For a 1x2 (horizontal)
-    kernel use directions=("x",): e_i in {-1, 0, 1} counts the domain walls at site i
-    (e_i + 1 = number of anti-aligned horizontal bonds touching i).
-    """
-    s = np.asarray(configs, dtype=float)
-    if s.ndim < 2:
-        raise ValueError(f"configs must have shape (..., L_y, L_x), got {s.shape}")
-    e = np.zeros_like(s)
-    for d in directions:
-        if d not in _SHIFT_AXIS:
-            raise ValueError(f"bond direction {d!r}: use 'x' or 'y'")
-        ax = _SHIFT_AXIS[d]
-        e -= 0.5 * s * (np.roll(s, -1, axis=ax) + np.roll(s, 1, axis=ax))
-    return e
-
 
 def relevance_bond_energy_correlation(
     relevance_maps, configs, directions: Sequence[str] = ("x", "y")

@@ -28,6 +28,7 @@ import numpy as np
 import xarray as xr
 
 from physlens.io import load_dataset, read_json, sha256sum, to_netcdf_atomic, write_json
+from physlens.observables import local_bond_energy
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
@@ -67,7 +68,7 @@ def mean_field_observables(m) -> dict[str, np.ndarray]:
     if m.ndim == 2:
         m = m[None]
     M = m.mean(axis=(-2, -1))
-    E = -(m * np.roll(m, 1, -1) + m * np.roll(m, 1, -2)).mean(axis=(-2, -1))
+    E = local_bond_energy(m).mean(axis=(-2, -1))
     return {"magnetization": M, "abs_magnetization": np.abs(M), "energy": E}
 
 

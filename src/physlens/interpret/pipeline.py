@@ -563,7 +563,6 @@ def run_symbolic(md: ModelData, symbolic_cfg: dict, observables: list[str], seed
 # --- figures ---------------------------------------------------------------------------------
 
 
-
 def _save(fig, path) -> None:
     from physlens.plots.interpret_attributions import _save as save
 

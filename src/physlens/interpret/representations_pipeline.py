@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 
 from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
+from physlens.observables import local_bond_energy
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 from physlens.summary import headline, write_headlines
@@ -468,11 +469,7 @@ def similarity_headlines(ds: xr.Dataset) -> list[dict]:
 def bond_energy(configs, direction: str) -> np.ndarray:
     """Energy per site of the bonds along one direction, -(1/N) sum_i s_i s_{i+d} (J = 1,
     periodic), in [-1, 1]: -1 all aligned, +1 all anti-aligned; E/N is the sum over x and y."""
-    axis = {"x": -1, "y": -2}.get(direction)
-    if axis is None:
-        raise ValueError(f"bond direction {direction!r}: choose x or y")
-    s = np.asarray(configs, float)
-    return -(s * np.roll(s, -1, axis=axis)).mean(axis=(-2, -1))
+    return local_bond_energy(configs, (direction,)).mean(axis=(-2, -1))
 
 
 def unit_observables(configs) -> np.ndarray:
