@@ -564,9 +564,9 @@ def run_symbolic(md: ModelData, symbolic_cfg: dict, observables: list[str], seed
 
 
 def _save(fig, path) -> None:
-    from physlens.plots.interpret_attributions import _save as save
+    from physlens.plots import save_figure  # matplotlib only when a figure is drawn
 
-    save(fig, path)
+    save_figure(fig, path)
 
 
 def figure_ranking(ranking_h5, out_png) -> None:

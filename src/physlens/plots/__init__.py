@@ -18,12 +18,20 @@ def use_style(context: str = "paper") -> None:
 
 
 def save_figure(fig, path) -> None:
-    """Save a figure atomically (PNG by the path's suffix) and close it."""
+    """Save a figure atomically (format by the path's suffix, 150 dpi, tight box) and close it.
+
+    PNGs carry no software-version tag, so the same result gives the same bytes."""
     import matplotlib.pyplot as plt
 
     from physlens.io import atomic_path
 
+    path = Path(path)
     # the temporary name keeps the real suffix: matplotlib picks the format from it
-    with atomic_path(path, suffix=".tmp" + Path(path).suffix) as tmp:
-        fig.savefig(tmp)
+    with atomic_path(path, suffix=".tmp" + path.suffix) as tmp:
+        fig.savefig(
+            tmp,
+            dpi=150,
+            bbox_inches="tight",
+            metadata={"Software": None} if path.suffix == ".png" else None,
+        )
     plt.close(fig)

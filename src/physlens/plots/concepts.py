@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from physlens.plots.interpret_attributions import _save  # noqa: E402
+from physlens.plots import save_figure  # noqa: E402
 
 SHORT = {"lrp": "LRP", "integrated_gradients": "IG", "saliency": "saliency", "smoothgrad": "SmoothGrad", "deeplift": "DeepLIFT"}
 CONCEPT_LABELS = {"abs_magnetization": "|M| per site", "energy": "energy per site", "temperature": "temperature T"}
@@ -61,7 +61,7 @@ def plot_counterfactual_pairs(ds, path, n_per_direction: int = 3) -> None:
     fig.suptitle(f"{ds.attrs.get('classifier', '')}: smallest latent moves of {ds.attrs.get('autoencoder', '')} "
                  "that flip the decision (spins / expected spins: red +1, blue -1)", fontsize=9)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_knob_sweeps(knobs, path) -> None:
@@ -89,7 +89,7 @@ def plot_knob_sweeps(knobs, path) -> None:
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(f"{knobs.attrs.get('classifier', '')} along the concept directions of {knobs.attrs.get('autoencoder', '')}", fontsize=9)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _marker(ax, region):
@@ -131,4 +131,4 @@ def plot_confounder_relevance(clean, confounded, accuracy, path) -> None:
     fig.suptitle(f"confounder check on {clean.attrs.get('dataset', '')} test data (marker on the ordered samples): "
                  "clean vs confounded phase classifier", fontsize=9)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import matplotlib
@@ -12,20 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from physlens.io import atomic_path  # noqa: E402
-
-
-def _save(fig, path) -> None:
-    path = Path(path)
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        # no timestamp in the metadata: the same result gives the same file
-        fig.savefig(
-            tmp,
-            dpi=150,
-            bbox_inches="tight",
-            metadata={"Software": None} if path.suffix == ".png" else None,
-        )
-    plt.close(fig)
+from physlens.plots import save_figure  # noqa: E402
 
 
 def _ordered_and_disordered(ds, samples):
@@ -72,7 +58,7 @@ def plot_relevance_maps(ds, path, explainers: Sequence[str] | None = None, sampl
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_ablation(ds, path) -> None:
@@ -102,7 +88,7 @@ def plot_ablation(ds, path) -> None:
     )
     ax.set_xlabel("ablated unit")
     ax.set_title(ds.attrs.get("algorithm", "unit ablation"), fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_occlusion(ds, path, samples=None) -> None:
@@ -125,4 +111,4 @@ def plot_occlusion(ds, path, samples=None) -> None:
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    _save(fig, path)
+    save_figure(fig, path)

@@ -15,13 +15,7 @@ import xarray as xr  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
 from physlens.config import TC_EXACT  # noqa: E402
-from physlens.io import atomic_path  # noqa: E402
-
-
-def _save(fig, out) -> None:
-    with atomic_path(out, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=150, bbox_inches="tight", format="png")
-    plt.close(fig)
+from physlens.plots import save_figure  # noqa: E402
 
 
 def _read_tc(tc_csv) -> pd.DataFrame:
@@ -54,7 +48,7 @@ def plot_p_ordered(prediction_paths, tc_csv, out) -> None:
     ax.set(xlabel="temperature $T$", ylabel="P(ordered | T)", ylim=(-0.02, 1.02))
     ax.legend(frameon=False, fontsize=8)
     sns.despine(fig)
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def plot_tc(tc_csv, headline_json, out, nu: float = 1.0) -> None:
@@ -83,7 +77,7 @@ def plot_tc(tc_csv, headline_json, out, nu: float = 1.0) -> None:
     ax.set(xlabel=f"$L^{{-1/\\nu}}$ ($\\nu$ = {nu:g})", ylabel="$T_c(L)$")
     ax.legend(frameon=False, fontsize=8)
     sns.despine(fig)
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def plot_losses(loss_csv, out) -> None:
@@ -112,7 +106,7 @@ def plot_losses(loss_csv, out) -> None:
     ax.set(yscale="log", xlabel="receptive field", ylabel="cross-entropy loss (nats)")
     ax.legend(frameon=False, fontsize=8)
     sns.despine(fig)
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def plot_decision(outputs_h5, fits_csv, out) -> None:
@@ -142,4 +136,4 @@ def plot_decision(outputs_h5, fits_csv, out) -> None:
     fig.subplots_adjust(hspace=0.55, wspace=0.12)
     fig.colorbar(sc, ax=axes, label="temperature", shrink=0.5)
     sns.despine(fig)
-    _save(fig, out)
+    save_figure(fig, out)
