@@ -142,6 +142,20 @@ def _seed_global_rngs():
 
 
 @pytest.fixture()
+def tiny_config() -> dict:
+    """config/config.yaml with config/test.yaml on top, merged as Snakemake merges them, and
+    validated (a fresh dict per test: tests may edit it)."""
+    import yaml
+    from snakemake.utils import update_config
+
+    from physlens.config import validate_config
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    update_config(cfg, yaml.safe_load((ROOT / TINY_CONFIG).read_text()))
+    return validate_config(cfg)
+
+
+@pytest.fixture()
 def minimal_config():
     """The smallest valid config, with every default the schema fills in."""
     from physlens.config import validate_config

@@ -26,7 +26,7 @@ import pytest
 import torch
 import torch.nn as nn
 import xarray as xr
-from conftest import ROOT, TINY_CONFIG
+from conftest import ROOT
 
 from physlens.interpret import concepts as C
 from physlens.interpret.concepts_config import concepts_config_errors
@@ -370,25 +370,6 @@ def test_check_regions_and_expected_verdicts():
 
 
 # --- config --------------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def tiny_config():
-    import copy
-
-    import yaml
-
-    from physlens.config import validate_config
-
-    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    over = yaml.safe_load((ROOT / TINY_CONFIG).read_text())
-
-    def merge(a, b):
-        for k, v in b.items():
-            a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else copy.deepcopy(v)
-        return a
-
-    return validate_config(merge(base, over))
 
 
 def test_shipped_configs_have_no_concepts_errors(tiny_config):
