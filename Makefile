@@ -10,6 +10,7 @@ SMK_ARGS ?=
 # as the Snakemake docs recommend) is a folder with report.html and the figures beside it.
 REPORT ?= results/report.html
 STAMP := $(VENV)/.installed
+PY_DIRS := src tests benchmarks workflow/scripts
 # Concurrent GPU-marked jobs: one per visible GPU; on a CPU-only machine training jobs
 # share the cores instead (each uses its rule's threads), so allow one per core.
 GPU_SLOTS ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$$n" -gt 0 ] && echo $$n || nproc)
@@ -34,6 +35,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
 
 report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --report $(REPORT) $(SMK_ARGS)

@@ -75,7 +75,7 @@ def plain_numba_sweeps(s, beta, sweeps):
             for x in range(L):
                 nn = s[(y + 1) % L, x] + s[y - 1, x] + s[y, (x + 1) % L] + s[y, x - 1]
                 dE = 2 * s[y, x] * nn
-                if dE <= 0 or np.random.random() < np.exp(-beta * dE):
+                if dE <= 0 or np.random.random() < np.exp(-beta * dE):  # noqa: NPY002 - numba has only the legacy API
                     s[y, x] = -s[y, x]
 
 

@@ -81,9 +81,11 @@ def main(argv=None):
     sizes = [(6, 2), (8, 8)] if args.quick else [(6, 2), (8, 8), (16, 8)]
     threads = numba.config.NUMBA_NUM_THREADS
     beta = 2.3
-    print(f"# SU(2) kernels, {platform.processor() or platform.machine()}, numba {numba.__version__}, "
-          f"{threads} numba threads; load average {os.getloadavg()}; "
-          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
+    print(
+        f"# SU(2) kernels, {platform.processor() or platform.machine()}, numba {numba.__version__}, "
+        f"{threads} numba threads; load average {os.getloadavg()}; "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}"
+    )
 
     lat = make_lattice(4, 4)
     links = random_su2(np.random.default_rng(0), (lat.volume, 4))
@@ -105,26 +107,38 @@ def main(argv=None):
         args_ = (flat, lat.fwd, lat.bwd, lat.parity_sites)
         rates = {}
         for name, serial, parallel in (
-            ("heat bath", lambda: kernels.heatbath_sweep_serial(*args_, beta, states),
-             lambda: kernels.heatbath_sweep(*args_, beta, states)),
-            ("overrelax", lambda: kernels.overrelax_sweep_serial(*args_),
-             lambda: kernels.overrelax_sweep(*args_)),
+            (
+                "heat bath",
+                lambda: kernels.heatbath_sweep_serial(*args_, beta, states),
+                lambda: kernels.heatbath_sweep(*args_, beta, states),
+            ),
+            (
+                "overrelax",
+                lambda: kernels.overrelax_sweep_serial(*args_),
+                lambda: kernels.overrelax_sweep(*args_),
+            ),
         ):
             numba.set_num_threads(threads)
             r_serial = rate(serial, n_links, min_time)
             r_par = rate(parallel, n_links, min_time)
             rates[name] = (r_serial, r_par)
-            print(f"{f'{n_s}^3x{n_t}':>10} {name:>12} {r_serial:14.3e} {r_par:14.3e} "
-                  f"{r_par / r_serial:10.2f} {max(r_serial, r_par) / numpy_rate:10.0f}")
+            print(
+                f"{f'{n_s}^3x{n_t}':>10} {name:>12} {r_serial:14.3e} {r_par:14.3e} "
+                f"{r_par / r_serial:10.2f} {max(r_serial, r_par) / numpy_rate:10.0f}"
+            )
     print(f"threading layer: {numba.threading_layer()}")
 
     # independent chains in threads, compound sweeps (1 heat bath + 3 overrelaxation)
-    print(f"{'lattice':>10} {'chains':>12} {'1 chain':>14} {f'{threads} chains':>14} {'parallel x':>10}")
+    print(
+        f"{'lattice':>10} {'chains':>12} {'1 chain':>14} {f'{threads} chains':>14} {'parallel x':>10}"
+    )
     for n_s, n_t in sizes[:2]:
         lat = make_lattice(n_s, n_t)
         chains = [
-            (random_su2(np.random.default_rng(10 + c), (lat.volume, 4)),
-             xoshiro_states([100 * c + s for s in range(lat.volume)]))
+            (
+                random_su2(np.random.default_rng(10 + c), (lat.volume, 4)),
+                xoshiro_states([100 * c + s for s in range(lat.volume)]),
+            )
             for c in range(threads)
         ]
         n_sweeps = max(1, 20000 // lat.volume)
@@ -132,7 +146,9 @@ def main(argv=None):
 
         def one(c):
             flat, states = chains[c]
-            kernels.update_sweeps_serial(flat, lat.fwd, lat.bwd, lat.parity_sites, beta, 3, n_sweeps, states)
+            kernels.update_sweeps_serial(
+                flat, lat.fwd, lat.bwd, lat.parity_sites, beta, 3, n_sweeps, states
+            )
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
             r1 = rate(lambda: one(0), n_links, min_time)

@@ -21,9 +21,9 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+import physlens.models.su2  # noqa: E402,F401
 import physlens.su2.candidates  # noqa: E402,F401  (registers the su2 observables)
 from physlens.models import build_model  # noqa: E402
-import physlens.models.su2  # noqa: E402,F401
 from physlens.observables import compute_observables  # noqa: E402
 from physlens.su2.quaternion import random_su2  # noqa: E402
 
@@ -66,7 +66,9 @@ def infer_rate(model, x) -> float:
 class DenseBaseline(nn.Module):
     def __init__(self, n_in: int, hidden: int = 16):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.net = nn.Sequential(
+            nn.Flatten(), nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1)
+        )
 
     def forward(self, x):
         return self.net(x).squeeze(-1)
@@ -74,7 +76,9 @@ class DenseBaseline(nn.Module):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="default lattice only, fewer configurations")
+    ap.add_argument(
+        "--quick", action="store_true", help="default lattice only, fewer configurations"
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -92,14 +96,18 @@ def main() -> None:
         ):
             params = sum(p.numel() for p in model.parameters())
             rates[name] = (train_step_rate(model, x, y), infer_rate(model, x))
-            print(f"{n_s}^3x{n_t:<3} {name:>10} {params:>7} {rates[name][0]:>12.0f} {rates[name][1]:>12.0f}")
+            print(
+                f"{n_s}^3x{n_t:<3} {name:>10} {params:>7} {rates[name][0]:>12.0f} {rates[name][1]:>12.0f}"
+            )
         print(
             f"{'':>8} {'ratio':>10} {'':>7} {rates['su2_cnn'][0] / rates['dense'][0]:>12.2f} "
             f"{rates['su2_cnn'][1] / rates['dense'][1]:>12.2f}   (su2_cnn / dense)"
         )
         names = ["polyakov_loop", "plaquette"]
         obs_rate = best_rate(lambda: compute_observables(links[:128], names, "su2"), 128)
-        print(f"{'':>8} observables (P and plaquette, numba, per configuration): {obs_rate:.0f} cfg/s")
+        print(
+            f"{'':>8} observables (P and plaquette, numba, per configuration): {obs_rate:.0f} cfg/s"
+        )
 
 
 if __name__ == "__main__":

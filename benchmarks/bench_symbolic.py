@@ -18,7 +18,6 @@ import platform
 import statistics
 import time
 
-import numpy as np
 import sympy
 from sklearn.linear_model import Lasso
 from sklearn.pipeline import make_pipeline

@@ -21,7 +21,13 @@ import torch
 from physlens.training import TrainSettings, seeded_model, train
 
 MODELS = {
-    "phase_cnn [8,8]": {"name": "phase_cnn", "channels": [8, 8], "kernel": 3, "activation": "tanh", "z2_odd": True},
+    "phase_cnn [8,8]": {
+        "name": "phase_cnn",
+        "channels": [8, 8],
+        "kernel": 3,
+        "activation": "tanh",
+        "z2_odd": True,
+    },
     "probe 28x28": {"name": "probe", "kernel": [28, 28], "channels": 4, "activation": "tanh"},
     "probe 1x2": {"name": "probe", "kernel": [1, 2], "channels": 4, "activation": "tanh"},
 }
@@ -35,9 +41,18 @@ def data(n, L, seed):
 
 def throughput(arch, device, mixed, threads, n, L, epochs, batch):
     torch.set_num_threads(threads)
-    settings = TrainSettings(epochs=epochs, batch_size=batch, lr=1e-3, patience=10**6, device=device, mixed_precision=mixed)
+    settings = TrainSettings(
+        epochs=epochs,
+        batch_size=batch,
+        lr=1e-3,
+        patience=10**6,
+        device=device,
+        mixed_precision=mixed,
+    )
     tr, va = data(n, L, 0), data(max(n // 8, 16), L, 1)
-    train(seeded_model(arch, 0), tr, va, settings, 0)  # warm-up (kernels, allocator, cuDNN autotune)
+    train(
+        seeded_model(arch, 0), tr, va, settings, 0
+    )  # warm-up (kernels, allocator, cuDNN autotune)
     if device == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
@@ -56,18 +71,25 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args(argv)
-    configs = [("cpu fp32, 1 thread", "cpu", False, 1), (f"cpu fp32, {os.cpu_count()} threads", "cpu", False, os.cpu_count())]
+    configs = [
+        ("cpu fp32, 1 thread", "cpu", False, 1),
+        (f"cpu fp32, {os.cpu_count()} threads", "cpu", False, os.cpu_count()),
+    ]
     if torch.cuda.is_available():
         configs += [("cuda fp32", "cuda", False, 1), ("cuda mixed precision", "cuda", True, 1)]
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, L = {args.L}, "
-          f"n = {args.n}, batch = {args.batch}, epochs = {args.epochs}; baseline: cpu fp32, 1 thread")
+    print(
+        f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, L = {args.L}, "
+        f"n = {args.n}, batch = {args.batch}, epochs = {args.epochs}; baseline: cpu fp32, 1 thread"
+    )
     rows = []
     for model, arch in MODELS.items():
         base = None
         for label, device, mixed, threads in configs:
             sps = throughput(arch, device, mixed, threads, args.n, args.L, args.epochs, args.batch)
             base = base or sps
-            rows.append({"model": model, "config": label, "samples_per_s": sps, "ratio": sps / base})
+            rows.append(
+                {"model": model, "config": label, "samples_per_s": sps, "ratio": sps / base}
+            )
             print(f"{model:18s} {label:24s} {sps:12.0f} samples/s   x{sps / base:6.2f}", flush=True)
     if args.json:
         with open(args.json, "w") as fh:

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from physlens.config import load_config
+from physlens.seeding import rng
 from physlens.siamese import tnnr
 from physlens.siamese.benchmark import run_task, synthetic_task
-from physlens.seeding import rng
 from physlens.training import seeded_model
 
 
@@ -35,13 +35,23 @@ def main(argv=None) -> None:
     rows, _ = run_task("synthetic", X, y, twin, {**cfg["training"], "device": "cpu"}, seed)
     total = time.perf_counter() - t0
     base = next(r["seconds"] for r in rows if r["method"] == "single")
-    print(f"TNNR benchmark, synthetic task, {twin['n_train']} labels, {args.threads} thread(s); total {total:.1f} s")
+    print(
+        f"TNNR benchmark, synthetic task, {twin['n_train']} labels, {args.threads} thread(s); total {total:.1f} s"
+    )
     print(f"{'method':28s} {'seconds':>8s} {'ratio to single':>16s} {'RMSE':>8s}")
     for r in rows:
         print(f"{r['method']:28s} {r['seconds']:8.2f} {r['seconds'] / base:16.2f} {r['rmse']:8.4f}")
 
     # prediction cost: n_anchor network evaluations per query (the implicit ensemble)
-    model = seeded_model({"name": "twin_mlp", "n_features": 2, "hidden": list(twin["hidden"]), "activation": twin["activation"]}, 0)
+    model = seeded_model(
+        {
+            "name": "twin_mlp",
+            "n_features": 2,
+            "hidden": list(twin["hidden"]),
+            "activation": twin["activation"],
+        },
+        0,
+    )
     Xq = np.random.default_rng(0).normal(size=(1000, 2)).astype(np.float32)
     Xa = Xq[: twin["n_train"]]
     t0 = time.perf_counter()

@@ -70,14 +70,30 @@ def main(argv=None):
 
     rows["PCA fit (baseline)"] = best_of(lambda: fit_pca(X, u["pca"]["n_components"]), args.repeats)
     val = np.random.default_rng(1).uniform(size=len(X)) < u["val_fraction"]
-    settings = TrainSettings.from_config({**cfg["training"], **u["autoencoder"]["train"], "epochs": 1, "device": "cpu"})
+    settings = TrainSettings.from_config(
+        {**cfg["training"], **u["autoencoder"]["train"], "epochs": 1, "device": "cpu"}
+    )
     models = {}
     for kind in ("autoencoder", "vae"):
-        arch = {"name": kind, "L": L, "latent_dim": 2, "hidden": u["autoencoder"]["hidden"], "activation": u["autoencoder"]["activation"]}
+        arch = {
+            "name": kind,
+            "L": L,
+            "latent_dim": 2,
+            "hidden": u["autoencoder"]["hidden"],
+            "activation": u["autoencoder"]["activation"],
+        }
 
         def one_epoch(arch=arch):
             model = seeded_model(arch, 0)
-            models[arch["name"]] = train(model, (X[~val], X[~val]), (X[val], X[val]), settings, 0, loss_fn=Z.loss_for(model), name="bench").model
+            models[arch["name"]] = train(
+                model,
+                (X[~val], X[~val]),
+                (X[val], X[val]),
+                settings,
+                0,
+                loss_fn=Z.loss_for(model),
+                name="bench",
+            ).model
 
         one_epoch()  # warm-up
         rows[f"1 epoch {kind} (+ val loss)"] = best_of(one_epoch, args.repeats)
@@ -86,7 +102,10 @@ def main(argv=None):
     codes, nll = Z.encode_and_score(model, X)
     obs = compute_observables(spins, cfg["interpret"]["probing"]["observables"]["ising"])
     rows["bottleneck regression (probing)"] = best_of(
-        lambda: rank_observables(codes[:, 0], obs, seed=0, **probing_kwargs(cfg["interpret"]["probing"])), 1
+        lambda: rank_observables(
+            codes[:, 0], obs, seed=0, **probing_kwargs(cfg["interpret"]["probing"])
+        ),
+        1,
     )
     shaped = np.abs(codes[:, 0]).reshape(len(temps), n)
     rows[f"Tc bootstrap ({u['tc']['bootstrap']})"] = best_of(
@@ -97,8 +116,10 @@ def main(argv=None):
 
     import os
 
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s); "
-          f"data {len(X)} x {L}x{L}; {n_models} models x {epochs} epochs; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s); "
+        f"data {len(X)} x {L}x{L}; {n_models} models x {epochs} epochs; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'piece':38s} {'wall s':>9s} {'CPU s':>9s} {'CPU / PCA':>10s}")
     base = rows["PCA fit (baseline)"][1]
     for k, (wall, cpu) in rows.items():
@@ -107,9 +128,16 @@ def main(argv=None):
     for col, label in ((0, "wall"), (1, "CPU")):
         r = {k: v[col] for k, v in rows.items()}
         epoch = np.mean([r["1 epoch autoencoder (+ val loss)"], r["1 epoch vae (+ val loss)"]])
-        analysis = r["encode + loss, all samples"] + r["bottleneck regression (probing)"] + 2 * r[tc_key] + r["silhouette"]
+        analysis = (
+            r["encode + loss, all samples"]
+            + r["bottleneck regression (probing)"]
+            + 2 * r[tc_key]
+            + r["silhouette"]
+        )
         stage = r["PCA fit (baseline)"] + r[tc_key] + n_models * (epochs * epoch + analysis)
-        print(f"projected stage ({label}, no process start-up): {stage:.1f} s = {stage / BUDGET_S:.2f} x budget {BUDGET_S:.0f} s")
+        print(
+            f"projected stage ({label}, no process start-up): {stage:.1f} s = {stage / BUDGET_S:.2f} x budget {BUDGET_S:.0f} s"
+        )
 
 
 if __name__ == "__main__":

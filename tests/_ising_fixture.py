@@ -19,7 +19,10 @@ def _sweep(spins, beta, rng, parity):
     """One checkerboard sweep over all replicas; beta has shape (T, 1, 1, 1)."""
     for p in parity:
         nn = (
-            np.roll(spins, 1, -1) + np.roll(spins, -1, -1) + np.roll(spins, 1, -2) + np.roll(spins, -1, -2)
+            np.roll(spins, 1, -1)
+            + np.roll(spins, -1, -1)
+            + np.roll(spins, 1, -2)
+            + np.roll(spins, -1, -2)
         )
         dE = 2.0 * spins * nn
         accept = rng.random(spins.shape) < np.exp(-beta * dE)
@@ -32,7 +35,9 @@ def metropolis_samples(L, temperatures, n_samples, seed, sweeps=400):
     temps = np.asarray(temperatures, float)
     spins = rng.choice(np.array([-1.0, 1.0]), size=(len(temps), n_samples, L, L))
     cold = temps < 2.269
-    spins[cold, : n_samples // 2] = np.where(rng.random((cold.sum(), n_samples // 2, 1, 1)) < 0.5, -1.0, 1.0)
+    spins[cold, : n_samples // 2] = np.where(
+        rng.random((cold.sum(), n_samples // 2, 1, 1)) < 0.5, -1.0, 1.0
+    )
     yy, xx = np.indices((L, L))
     even = (yy + xx) % 2 == 0
     beta = (1.0 / temps)[:, None, None, None]
@@ -54,7 +59,11 @@ def ising_dataset(spins, temperatures, L, seed):
             "magnetization": (("temperature", "sample"), magnetization),
         },
         coords={"temperature": np.asarray(temperatures, float)},
-        attrs={"L": int(L), "seed": int(seed), "algorithm": "test fixture: numpy checkerboard Metropolis"},
+        attrs={
+            "L": int(L),
+            "seed": int(seed),
+            "algorithm": "test fixture: numpy checkerboard Metropolis",
+        },
     )
 
 
@@ -64,7 +73,9 @@ def write_fixture(path, L, temperatures, n_samples, seed, sweeps=400) -> Path:
     return Path(path)
 
 
-if __name__ == "__main__":  # bigger data for manual checks: python tests/_ising_fixture.py OUTDIR L...
+if (
+    __name__ == "__main__"
+):  # bigger data for manual checks: python tests/_ising_fixture.py OUTDIR L...
     import sys
 
     from physlens.config import load_config, temperature_grid
@@ -73,7 +84,14 @@ if __name__ == "__main__":  # bigger data for manual checks: python tests/_ising
     cfg = load_config("config/config.yaml")
     temps = temperature_grid(cfg["ising"])
     for L in sizes:
-        write_fixture(out / f"L{L}.h5", L, temps, cfg["ising"]["samples_per_temperature"], 1000 + L, sweeps=max(400, L * L))
+        write_fixture(
+            out / f"L{L}.h5",
+            L,
+            temps,
+            cfg["ising"]["samples_per_temperature"],
+            1000 + L,
+            sweeps=max(400, L * L),
+        )
         print("wrote", L, flush=True)
 
 
@@ -82,7 +100,10 @@ def ising_params(config_path="config/test.yaml", **overrides) -> dict:
     from physlens.config import REPO_ROOT, load_config
 
     cfg = load_config(REPO_ROOT / config_path)
-    params = {"seed": cfg["seed"], **{k: v for k, v in cfg["ising"].items() if k not in ("checks", "sizes")}}
+    params = {
+        "seed": cfg["seed"],
+        **{k: v for k, v in cfg["ising"].items() if k not in ("checks", "sizes")},
+    }
     params.update(overrides)
     return params
 
@@ -100,7 +121,13 @@ def make_ising_files(root, sizes, params: dict) -> dict[int, Path]:
             try:
                 from physlens.ising.sampling import simulate_to_file
             except ImportError:
-                write_fixture(path, L, temperature_grid(params), params["samples_per_temperature"], params["seed"] + L)
+                write_fixture(
+                    path,
+                    L,
+                    temperature_grid(params),
+                    params["samples_per_temperature"],
+                    params["seed"] + L,
+                )
             else:
                 simulate_to_file(params, L, path, threads=1, progress=False)
         out[L] = path

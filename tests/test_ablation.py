@@ -160,6 +160,7 @@ def test_capacity_drop_synthetic_tables():
 
 def test_ablation_and_occlusion_figures_are_written(tmp_path):
     import physlens.plots.interpret_attributions as plots
+
     x, y = magnetised_data(8)
     plots.plot_ablation(
         B.unit_ablation(signal_and_dead_channels(), "conv", x, y), tmp_path / "abl.png"

@@ -11,7 +11,6 @@ import xarray as xr
 from physlens.interpret import attributions as A
 from physlens.io import to_netcdf_atomic
 
-
 pytestmark = pytest.mark.usefixtures("float64_single_thread")
 
 
@@ -293,6 +292,7 @@ def test_attribution_dataset_is_labelled_and_readable(tmp_path):
 
 def test_physlens_models_are_explained_without_new_code_paths():
     import physlens.models as models
+
     x = spins(2, 6, seed=16)
     for arch in (
         {"name": "probe", "kernel": [1, 2], "channels": 2, "activation": "softplus"},
@@ -307,6 +307,7 @@ def test_physlens_models_are_explained_without_new_code_paths():
 
 def test_relevance_figure_is_written(tmp_path):
     import physlens.plots.interpret_attributions as plots
+
     x = torch.cat([torch.ones(1, 6, 6), spins(1, 6, seed=17)])
     ds = A.attribution_dataset(
         hand_set_1x2(),

@@ -26,8 +26,8 @@ import pytest
 import torch
 import torch.nn as nn
 import xarray as xr
-from conftest import ROOT
 
+from conftest import ROOT
 from physlens.interpret import concepts as C
 from physlens.interpret.concepts_config import concepts_config_errors
 from physlens.interpret.confounders import confounder_check
@@ -38,7 +38,12 @@ from physlens.training import save_model
 
 SEED = 5
 L = 8
-SPLIT = {"windows": {"ordered_max": 1.8, "disordered_min": 2.8}, "val_fraction": 0.25, "test_fraction": 0.25, "symmetrize": True}
+SPLIT = {
+    "windows": {"ordered_max": 1.8, "disordered_min": 2.8},
+    "val_fraction": 0.25,
+    "test_fraction": 0.25,
+    "symmetrize": True,
+}
 TEMPS = np.array([1.0, 1.4, 1.8, 2.8, 3.2, 3.6])
 N_SAMPLES = 24
 
@@ -90,16 +95,27 @@ class RegionDetector(nn.Module):
         return self.gain * ((s * self.pattern).sum(dim=(-2, -1)).abs() - 0.9)
 
 
-for _name, _cls in (("test_concepts_uniform_ae", UniformAutoencoder), ("test_concepts_abs_m", AbsMagnetisationClassifier),
-                    ("test_concepts_region", RegionDetector)):
+for _name, _cls in (
+    ("test_concepts_uniform_ae", UniformAutoencoder),
+    ("test_concepts_abs_m", AbsMagnetisationClassifier),
+    ("test_concepts_region", RegionDetector),
+):
     if _name not in REGISTRY:
         register(_name)(_cls)
 
 
 def _save(model, arch, d: Path, name: str, data: Path, split_keys=("phase_cnn", L)):
     model.arch = arch
-    meta = dict(seed=SEED, name=name, keys=[0], split_keys=list(split_keys), data_file=str(data),
-                data_sha256=sha256sum(data), metrics={}, n_parameters=1)
+    meta = dict(
+        seed=SEED,
+        name=name,
+        keys=[0],
+        split_keys=list(split_keys),
+        data_file=str(data),
+        data_sha256=sha256sum(data),
+        metrics={},
+        n_parameters=1,
+    )
     save_model(model, d / f"{name}.pt", d / f"{name}.json", metadata=meta)
     return d / f"{name}.pt", d / f"{name}.json"
 
@@ -117,11 +133,20 @@ def ising_file(path: Path, temps, p_up, rng) -> Path:
             spins[t, s] = c
     obs = compute_observables(spins.reshape(-1, L, L), ["energy", "magnetization"])
     shape = spins.shape[:2]
-    to_netcdf_atomic(xr.Dataset(
-        {"spins": (("temperature", "sample", "y", "x"), spins),
-         "energy": (("temperature", "sample"), obs["energy"].values.reshape(shape)),
-         "magnetization": (("temperature", "sample"), obs["magnetization"].values.reshape(shape))},
-        coords={"temperature": np.asarray(temps, float)}), path)
+    to_netcdf_atomic(
+        xr.Dataset(
+            {
+                "spins": (("temperature", "sample", "y", "x"), spins),
+                "energy": (("temperature", "sample"), obs["energy"].values.reshape(shape)),
+                "magnetization": (
+                    ("temperature", "sample"),
+                    obs["magnetization"].values.reshape(shape),
+                ),
+            },
+            coords={"temperature": np.asarray(temps, float)},
+        ),
+        path,
+    )
     return path
 
 
@@ -188,7 +213,9 @@ def counterfactual_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("counterfactuals")
     rng = np.random.default_rng(3)
     data = ising_file(d / "L8.h5", TEMPS, [0.97, 0.95, 0.93, 0.55, 0.52, 0.5], rng)
-    clf = _save(AbsMagnetisationClassifier(), {"name": "test_concepts_abs_m"}, d, "classifier", data)
+    clf = _save(
+        AbsMagnetisationClassifier(), {"name": "test_concepts_abs_m"}, d, "classifier", data
+    )
     ae_model = UniformAutoencoder(L)
     ae = _save(ae_model, {"name": "test_concepts_uniform_ae", "L": L}, d, "ae", data)
     # the unsupervised stage's latent.h5: codes of the (symmetrised) data with M, E, T
@@ -196,18 +223,47 @@ def counterfactual_run(tmp_path_factory):
     sign = np.where(rng.random(ds["magnetization"].shape) < 0.5, -1, 1)
     spins = ds["spins"].values * sign[..., None, None]
     with torch.no_grad():
-        codes = ae_model.encode(torch.as_tensor(spins.reshape(-1, L, L), dtype=torch.float32)).numpy()
+        codes = ae_model.encode(
+            torch.as_tensor(spins.reshape(-1, L, L), dtype=torch.float32)
+        ).numpy()
     latent = d / "latent.h5"
-    to_netcdf_atomic(xr.Dataset(
-        {"code": (("temperature", "sample", "latent"), codes.reshape(len(TEMPS), N_SAMPLES, 2)),
-         "magnetization": (("temperature", "sample"), ds["magnetization"].values * sign),
-         "energy": (("temperature", "sample"), ds["energy"].values)},
-        coords={"temperature": TEMPS}), latent)
-    cfg = {"samples_per_phase": 4, "lam": 10.0, "lr": 0.05, "max_steps": 1000, "margin": 0.1, "spin_samples": 16,
-           "knob_starts": 2, "knob_points": 9, "knob_quantiles": [0.01, 0.99]}
+    to_netcdf_atomic(
+        xr.Dataset(
+            {
+                "code": (
+                    ("temperature", "sample", "latent"),
+                    codes.reshape(len(TEMPS), N_SAMPLES, 2),
+                ),
+                "magnetization": (("temperature", "sample"), ds["magnetization"].values * sign),
+                "energy": (("temperature", "sample"), ds["energy"].values),
+            },
+            coords={"temperature": TEMPS},
+        ),
+        latent,
+    )
+    cfg = {
+        "samples_per_phase": 4,
+        "lam": 10.0,
+        "lr": 0.05,
+        "max_steps": 1000,
+        "margin": 0.1,
+        "spin_samples": 16,
+        "knob_starts": 2,
+        "knob_points": 9,
+        "knob_quantiles": [0.01, 0.99],
+    }
     out = {k: d / f"{k}" for k in ("cf.h5", "knobs.h5", "cf.json", "headline.json")}
-    ds = C.run_counterfactuals(clf, ae, data, latent, SPLIT, cfg, SEED, *out.values(),
-                               names={"classifier": "abs_m", "autoencoder": "uniform"})
+    ds = C.run_counterfactuals(
+        clf,
+        ae,
+        data,
+        latent,
+        SPLIT,
+        cfg,
+        SEED,
+        *out.values(),
+        names={"classifier": "abs_m", "autoencoder": "uniform"},
+    )
     return ds, out
 
 
@@ -239,8 +295,9 @@ def test_counterfactual_descriptions_and_headlines(counterfactual_run):
     for c in C.CONCEPTS:
         assert rec[f"concepts.counterfactuals.direction_consistent[{c}]"]["value"] == 1.0
     assert rec["concepts.counterfactuals.knob_response[abs_magnetization]"]["status"] == "met"
-    assert rec["concepts.counterfactuals.to_ordered.median_after[abs_magnetization]"]["value"] == pytest.approx(
-        0.5 + math.log(1.5) / 20, abs=0.05)
+    assert rec["concepts.counterfactuals.to_ordered.median_after[abs_magnetization]"][
+        "value"
+    ] == pytest.approx(0.5 + math.log(1.5) / 20, abs=0.05)
 
 
 def test_knob_sweep_along_magnetisation_crosses_the_threshold_once(counterfactual_run):
@@ -255,26 +312,55 @@ def test_knob_sweep_along_magnetisation_crosses_the_threshold_once(counterfactua
 def test_autoencoder_of_another_size_is_refused_naming_both_keys(tmp_path, counterfactual_run):
     _, out = counterfactual_run
     d = out["cf.h5"].parent
-    other = _save(UniformAutoencoder(4), {"name": "test_concepts_uniform_ae", "L": 4}, tmp_path, "ae4", d / "L8.h5")
+    other = _save(
+        UniformAutoencoder(4),
+        {"name": "test_concepts_uniform_ae", "L": 4},
+        tmp_path,
+        "ae4",
+        d / "L8.h5",
+    )
     with pytest.raises(ValueError, match=r"unsupervised\.L.*supervised\.classifier\.L"):
-        C.run_counterfactuals((d / "classifier.pt", d / "classifier.json"), other, d / "L8.h5", d / "latent.h5", SPLIT,
-                              {}, SEED, *(tmp_path / n for n in ("a.h5", "b.h5", "c.json", "d.json")),
-                              names={"classifier": "a", "autoencoder": "b"})
+        C.run_counterfactuals(
+            (d / "classifier.pt", d / "classifier.json"),
+            other,
+            d / "L8.h5",
+            d / "latent.h5",
+            SPLIT,
+            {},
+            SEED,
+            *(tmp_path / n for n in ("a.h5", "b.h5", "c.json", "d.json")),
+            names={"classifier": "a", "autoencoder": "b"},
+        )
 
 
 # --- confounders ---------------------------------------------------------------------------
 
-CONF = {"temperatures": [1.4, 3.2], "windows": {"ordered_max": 1.8, "disordered_min": 2.8},
-        "marker": {"region": [0, 0, 4, 4], "pattern": "checkerboard"}, "samples_per_class": 6,
-        "explainers": ["integrated_gradients", "saliency"], "patches": [2, 4], "threshold": 2.0}
-ATTRIBUTIONS = {"lrp_rule": "epsilon", "lrp_epsilon": 1e-6, "lrp_gamma": 0.25, "baseline": 0.0, "ig_steps": 16,
-                "smoothgrad_samples": 4, "smoothgrad_stdev": 0.5}
+CONF = {
+    "temperatures": [1.4, 3.2],
+    "windows": {"ordered_max": 1.8, "disordered_min": 2.8},
+    "marker": {"region": [0, 0, 4, 4], "pattern": "checkerboard"},
+    "samples_per_class": 6,
+    "explainers": ["integrated_gradients", "saliency"],
+    "patches": [2, 4],
+    "threshold": 2.0,
+}
+ATTRIBUTIONS = {
+    "lrp_rule": "epsilon",
+    "lrp_epsilon": 1e-6,
+    "lrp_gamma": 0.25,
+    "baseline": 0.0,
+    "ig_steps": 16,
+    "smoothgrad_samples": 4,
+    "smoothgrad_stdev": 0.5,
+}
 
 
 @pytest.fixture(scope="module")
 def confounder_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("confounders")
-    source = ising_file(d / "L8.h5", TEMPS, [0.97, 0.95, 0.93, 0.55, 0.52, 0.5], np.random.default_rng(4))
+    source = ising_file(
+        d / "L8.h5", TEMPS, [0.97, 0.95, 0.93, 0.55, 0.52, 0.5], np.random.default_rng(4)
+    )
     paths = {n: d / f"{n}.h5" for n in ("clean", "confounded", "swapped")}
     written = C.write_confounder_data(source, CONF, SEED, paths)
     return d, source, paths, written
@@ -307,38 +393,69 @@ def test_confounder_data_marks_exactly_the_chosen_class(confounder_files):
 def test_band_without_one_phase_is_refused_naming_the_keys(tmp_path, confounder_files):
     _, source, _, _ = confounder_files
     with pytest.raises(ValueError, match=r"concepts\.confounders\.temperatures"):
-        C.write_confounder_data(source, {**CONF, "temperatures": [2.5, 3.6]}, SEED, {"clean": tmp_path / "x.h5"})
+        C.write_confounder_data(
+            source, {**CONF, "temperatures": [2.5, 3.6]}, SEED, {"clean": tmp_path / "x.h5"}
+        )
 
 
 @pytest.fixture(scope="module")
 def confounder_models(confounder_files):
     d, _, paths, _ = confounder_files
-    region = _save(RegionDetector(L, CONF["marker"]["region"]),
-                   {"name": "test_concepts_region", "L": L, "region": CONF["marker"]["region"]}, d, "region", paths["confounded"])
-    absm = _save(AbsMagnetisationClassifier(), {"name": "test_concepts_abs_m"}, d, "abs_m", paths["clean"])
+    region = _save(
+        RegionDetector(L, CONF["marker"]["region"]),
+        {"name": "test_concepts_region", "L": L, "region": CONF["marker"]["region"]},
+        d,
+        "region",
+        paths["confounded"],
+    )
+    absm = _save(
+        AbsMagnetisationClassifier(), {"name": "test_concepts_abs_m"}, d, "abs_m", paths["clean"]
+    )
     return {"confounded": (*region, paths["confounded"]), "clean": (*absm, paths["clean"])}
 
 
-def test_confounder_accuracy_of_a_marker_reader_and_of_a_physics_reader(confounder_files, confounder_models, tmp_path):
+def test_confounder_accuracy_of_a_marker_reader_and_of_a_physics_reader(
+    confounder_files, confounder_models, tmp_path
+):
     _, _, paths, _ = confounder_files
-    acc = C.confounder_accuracy(confounder_models, paths, {**SPLIT, "windows": CONF["windows"]}, SEED,
-                                tmp_path / "acc.h5", tmp_path / "acc.json")["accuracy"]
+    acc = C.confounder_accuracy(
+        confounder_models,
+        paths,
+        {**SPLIT, "windows": CONF["windows"]},
+        SEED,
+        tmp_path / "acc.h5",
+        tmp_path / "acc.json",
+    )["accuracy"]
     marker = acc.sel(model="confounded")
     assert float(marker.sel(dataset="confounded")) == 1.0
     assert float(marker.sel(dataset="clean")) == 0.5  # every unmarked sample looks disordered
     assert float(marker.sel(dataset="swapped")) == 0.0
     assert (acc.sel(model="clean") > 0.9).all()  # |M| decides: p_up 0.95 vs 0.52
     rec = {r["name"]: r for r in json.loads((tmp_path / "acc.json").read_text())["records"]}
-    assert rec["concepts.confounders.accuracy_drop_without_marker[confounded_model]"]["status"] == "met"
+    assert (
+        rec["concepts.confounders.accuracy_drop_without_marker[confounded_model]"]["status"]
+        == "met"
+    )
 
 
 @pytest.mark.parametrize("model, flagged", [("confounded", True), ("clean", False)])
-def test_confounder_check_flags_the_region_reader_and_passes_the_physics_reader(confounder_files, confounder_models,
-                                                                               tmp_path, model, flagged):
+def test_confounder_check_flags_the_region_reader_and_passes_the_physics_reader(
+    confounder_files, confounder_models, tmp_path, model, flagged
+):
     _, _, paths, _ = confounder_files
-    out = C.run_confounder_check(model, confounder_models[model], "confounded", paths["confounded"],
-                                 {**SPLIT, "windows": CONF["windows"]}, CONF, ATTRIBUTIONS, SEED,
-                                 tmp_path / "rel.h5", tmp_path / "report.json", tmp_path / "headline.json")
+    out = C.run_confounder_check(
+        model,
+        confounder_models[model],
+        "confounded",
+        paths["confounded"],
+        {**SPLIT, "windows": CONF["windows"]},
+        CONF,
+        ATTRIBUTIONS,
+        SEED,
+        tmp_path / "rel.h5",
+        tmp_path / "report.json",
+        tmp_path / "headline.json",
+    )
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["verdict"] == ("FLAGGED" if flagged else "passed")
     for e in CONF["explainers"]:
@@ -379,14 +496,35 @@ def test_shipped_configs_have_no_concepts_errors(tiny_config):
     assert concepts_config_errors(load_config(ROOT / "config" / "config.yaml")) == []
 
 
-@pytest.mark.parametrize("edit, pattern", [
-    (lambda c: c["unsupervised"].update(L=10), r"unsupervised\.L = 10 .*supervised\.classifier\.L = 12"),
-    (lambda c: c["concepts"]["counterfactuals"].update(autoencoder="vae7"), r"concepts\.counterfactuals\.autoencoder = 'vae7'"),
-    (lambda c: c["concepts"]["counterfactuals"].update(classifier_member=5), r"concepts\.counterfactuals\.classifier_member = 5"),
-    (lambda c: c["concepts"]["confounders"]["marker"].update(region=[8, 8, 6, 6]), r"concepts\.confounders\.marker\.region"),
-    (lambda c: c["concepts"]["confounders"].update(temperatures=[3.0, 3.5]), r"leave 0 ordered"),
-    (lambda c: c["concepts"]["confounders"].update(patches=[13]), r"concepts\.confounders\.patches"),
-])
+@pytest.mark.parametrize(
+    "edit, pattern",
+    [
+        (
+            lambda c: c["unsupervised"].update(L=10),
+            r"unsupervised\.L = 10 .*supervised\.classifier\.L = 12",
+        ),
+        (
+            lambda c: c["concepts"]["counterfactuals"].update(autoencoder="vae7"),
+            r"concepts\.counterfactuals\.autoencoder = 'vae7'",
+        ),
+        (
+            lambda c: c["concepts"]["counterfactuals"].update(classifier_member=5),
+            r"concepts\.counterfactuals\.classifier_member = 5",
+        ),
+        (
+            lambda c: c["concepts"]["confounders"]["marker"].update(region=[8, 8, 6, 6]),
+            r"concepts\.confounders\.marker\.region",
+        ),
+        (
+            lambda c: c["concepts"]["confounders"].update(temperatures=[3.0, 3.5]),
+            r"leave 0 ordered",
+        ),
+        (
+            lambda c: c["concepts"]["confounders"].update(patches=[13]),
+            r"concepts\.confounders\.patches",
+        ),
+    ],
+)
 def test_bad_concepts_config_names_the_key(tiny_config, edit, pattern):
     import re
 
@@ -425,8 +563,15 @@ def test_tiny_run_counterfactual_outputs(tiny_run):
     knobs = _h5(tiny_run, f"{CON}/counterfactuals/knob_sweeps.h5")
     assert list(knobs["concept"].values) == list(C.CONCEPTS) and knobs.sizes["knob"] == 7
     doc = json.loads((tiny_run / f"{CON}/counterfactuals/counterfactuals.json").read_text())
-    assert len(doc["counterfactuals"]) == n and all(c["description"].startswith("T = ") for c in doc["counterfactuals"])
-    rec = {r["name"]: r for r in json.loads((tiny_run / f"{CON}/counterfactuals/headline.json").read_text())["records"]}
+    assert len(doc["counterfactuals"]) == n and all(
+        c["description"].startswith("T = ") for c in doc["counterfactuals"]
+    )
+    rec = {
+        r["name"]: r
+        for r in json.loads((tiny_run / f"{CON}/counterfactuals/headline.json").read_text())[
+            "records"
+        ]
+    }
     assert rec["concepts.counterfactuals.flip_rate"]["reference"] == 1.0  # judged
     for fig in ("counterfactual_pairs", "knob_sweeps"):
         assert (tiny_run / f"{CON}/counterfactuals/figures/{fig}.png").stat().st_size > 10_000
@@ -446,7 +591,9 @@ def test_tiny_run_confounder_outputs(tiny_run):
         for e, r in report["explainers"].items():
             assert r["region"] in r["message"] and 0 <= r["share"] <= 1
             # the verdict is reproducible from the stored maps
-            rep = confounder_check(ds["relevance"].sel(explainer=e).values, C.check_regions(12, [3, 6]), 2.0)
+            rep = confounder_check(
+                ds["relevance"].sel(explainer=e).values, C.check_regions(12, [3, 6]), 2.0
+            )
             assert rep.flagged == r["flagged"] and rep.region == r["region"]
         shares[model] = ds["marker_share"]
         rec = {r["name"]: r for r in json.loads((d / "headline.json").read_text())["records"]}
@@ -459,4 +606,7 @@ def test_tiny_run_confounder_outputs(tiny_run):
     np.testing.assert_array_equal(a, b)
     assert (tiny_run / f"{CON}/confounders/figures/relevance_maps.png").stat().st_size > 10_000
     meta = json.loads((tiny_run / f"{CON}/confounders/confounded/model.json").read_text())
-    assert meta["architecture"]["name"] == "phase_cnn" and meta["config"]["windows"] == {"disordered_min": 2.3, "ordered_max": 2.1}
+    assert meta["architecture"]["name"] == "phase_cnn" and meta["config"]["windows"] == {
+        "disordered_min": 2.3,
+        "ordered_max": 2.1,
+    }

@@ -63,6 +63,8 @@ def test_counterfactual_changes_magnetisation_and_not_the_independent_knob():
 
 
 def test_knob_sweep_is_monotone_along_the_magnetisation_direction():
-    p, x = knob_sweep(np.array([0.0, 0.3]), np.array([1.0, 0.0]), np.linspace(0, 1, 11), decoder, classifier)
+    p, x = knob_sweep(
+        np.array([0.0, 0.3]), np.array([1.0, 0.0]), np.linspace(0, 1, 11), decoder, classifier
+    )
     assert np.all(np.diff(p) >= 0) and p[0] < 0.01 and p[-1] > 0.99
     assert x.shape == (11, L, L)

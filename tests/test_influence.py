@@ -17,8 +17,6 @@ pytestmark = [
 ]
 
 
-
-
 def observables_data(n, seed):
     """Two 'observables' (like |m| and e per site) whose means differ between the phases."""
     g = np.random.default_rng(seed)

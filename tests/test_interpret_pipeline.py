@@ -32,7 +32,12 @@ SEED = 11
 L = 8
 TEMPS = np.array([1.0, 1.4, 1.8, 2.3, 2.8, 3.2, 3.6])
 N_SAMPLES = 24
-SPLIT = {"windows": {"ordered_max": 1.8, "disordered_min": 2.8}, "val_fraction": 0.25, "test_fraction": 0.25, "symmetrize": True}
+SPLIT = {
+    "windows": {"ordered_max": 1.8, "disordered_min": 2.8},
+    "val_fraction": 0.25,
+    "test_fraction": 0.25,
+    "symmetrize": True,
+}
 # b = 0 keeps the logit <= 0 for every sample: captum's LRP scales each sample's relevance by
 # f / (f + eps), which vanishes on the decision boundary f = 0 (docs/interpretation.md).
 HEAD_W, HEAD_B = -4.0, 0.0
@@ -71,22 +76,35 @@ def write_files(d: Path, spins: np.ndarray):
         {
             "spins": (("temperature", "sample", "y", "x"), spins),
             "energy": (("temperature", "sample"), obs["energy"].values.reshape(shape)),
-            "magnetization": (("temperature", "sample"), obs["magnetization"].values.reshape(shape)),
+            "magnetization": (
+                ("temperature", "sample"),
+                obs["magnetization"].values.reshape(shape),
+            ),
         },
         coords={"temperature": TEMPS},
     )
     data = d / "L8.h5"
     to_netcdf_atomic(ds, data)
     model = hand_set_1x2()
-    meta = dict(seed=SEED, name="probe", keys=["1x2"], split_keys=["probe"], data_file=str(data),
-                data_sha256=sha256sum(data), metrics={}, n_parameters=9)
+    meta = dict(
+        seed=SEED,
+        name="probe",
+        keys=["1x2"],
+        split_keys=["probe"],
+        data_file=str(data),
+        data_sha256=sha256sum(data),
+        metrics={},
+        n_parameters=9,
+    )
     save_model(model, d / "model.pt", d / "model.json", metadata=meta)
     return d, data
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    return write_files(tmp_path_factory.mktemp("interpret"), stripe_configs(np.random.default_rng(3)))
+    return write_files(
+        tmp_path_factory.mktemp("interpret"), stripe_configs(np.random.default_rng(3))
+    )
 
 
 @pytest.fixture()
@@ -104,7 +122,9 @@ def test_load_model_data_rebuilds_the_supervised_split(md):
 
     _, split, signs = phase_split(md.ds, SPLIT, SEED, "probe")
     x, T, lab = md.samples("test")
-    assert np.array_equal(md.split.test[0], split.test[0]) and np.array_equal(md.split.test[1], split.test[1])
+    assert np.array_equal(md.split.test[0], split.test[0]) and np.array_equal(
+        md.split.test[1], split.test[1]
+    )
     assert len(x) == len(split.test[0]) and set(np.unique(T)) == set(TEMPS)  # unlabelled T are test
     # Z2 signs applied: stripes stay stripes, both signs occur
     assert np.all(x == x[:, :1, :]) and {1.0, -1.0} <= set(np.unique(x[:, 0, 0]))
@@ -120,28 +140,56 @@ def test_decision_logit_is_the_known_affine_function_of_the_walls(md):
 
 
 def test_probing_ranks_the_energy_group_first(md, tmp_path):
-    cfg = {"observables": {"ising": ["magnetization", "abs_magnetization", "energy", "nn_correlation", "domain_wall_density"]},
-           "bootstrap_resamples": 20, "cv_folds": 3}
-    ranking, lin = P.run_probing(md, cfg, SEED, tmp_path / "r.h5", tmp_path / "l.h5", tmp_path / "h.json")
+    cfg = {
+        "observables": {
+            "ising": [
+                "magnetization",
+                "abs_magnetization",
+                "energy",
+                "nn_correlation",
+                "domain_wall_density",
+            ]
+        },
+        "bootstrap_resamples": 20,
+        "cv_folds": 3,
+    }
+    ranking, lin = P.run_probing(
+        md, cfg, SEED, tmp_path / "r.h5", tmp_path / "l.h5", tmp_path / "h.json"
+    )
     assert set(P.ENERGY_GROUP) <= set(ranking.observable.values[ranking["rank"].values == 1])
     assert float(ranking.sel(observable="energy").spearman) == pytest.approx(-1.0, abs=1e-9)
-    assert float(lin.r2_heldout.sel(observable="energy")) > 0.999  # energy is linear in the pooled layer
+    assert (
+        float(lin.r2_heldout.sel(observable="energy")) > 0.999
+    )  # energy is linear in the pooled layer
     rec = records(tmp_path / "h.json")
     assert rec["interpret.probe_1x2.expected_ranks_first"]["status"] == "met"
     assert rec["interpret.probe_1x2.abs_spearman[energy]"]["status"] == "met"
     for f in ("r.h5", "l.h5"):  # readable by both h5py and xarray
         with h5py.File(tmp_path / f) as fh:
             assert "observable" in fh
-        assert xr.open_dataset(tmp_path / f, engine="h5netcdf").attrs["seed"] == P.stage_seed(SEED, "probe_1x2", "probing")
+        assert xr.open_dataset(tmp_path / f, engine="h5netcdf").attrs["seed"] == P.stage_seed(
+            SEED, "probe_1x2", "probing"
+        )
 
 
 def test_lrp_relevance_anticorrelates_with_bond_energy(md, tmp_path):
-    cfg = {"methods": ["lrp", "saliency", "integrated_gradients"], "samples_per_temperature": 3, "lrp_rule": "zero",
-           "lrp_epsilon": 1e-6, "lrp_gamma": 0.25, "ig_steps": 16, "smoothgrad_samples": 4, "smoothgrad_stdev": 0.5,
-           "baseline": 0.0, "bond_directions": ["x", "y"]}
+    cfg = {
+        "methods": ["lrp", "saliency", "integrated_gradients"],
+        "samples_per_temperature": 3,
+        "lrp_rule": "zero",
+        "lrp_epsilon": 1e-6,
+        "lrp_gamma": 0.25,
+        "ig_steps": 16,
+        "smoothgrad_samples": 4,
+        "smoothgrad_stdev": 0.5,
+        "baseline": 0.0,
+        "bond_directions": ["x", "y"],
+    }
     ds = P.run_attributions(md, cfg, SEED, tmp_path / "a.h5", tmp_path / "h.json")
     assert ds.attrs["bond_directions"] == "x"  # a 1x2 kernel spans horizontal bonds only
-    assert float(ds.relevance_bond_energy_r.sel(explainer="lrp", phase="all")) == pytest.approx(-1.0, abs=1e-6)
+    assert float(ds.relevance_bond_energy_r.sel(explainer="lrp", phase="all")) == pytest.approx(
+        -1.0, abs=1e-6
+    )
     # LRP-0 gives each wall's two sites the wall's relevance each and the conv bias absorbs
     # one share: sum(R) = 2 f, so delta = f - sum(R) = -f and the relative leftover is 1
     out = ds["output"].values
@@ -158,10 +206,19 @@ def test_lrp_relevance_anticorrelates_with_bond_energy(md, tmp_path):
 
 
 def test_symbolic_fit_of_the_decision_logit_is_a_function_of_the_energy(md, tmp_path):
-    cfg = {"engine": "operon", "link": "logit", "population_size": 50, "generations": 5, "max_complexity": 7,
-           "time_limit_s": 30, "max_samples": 120}
+    cfg = {
+        "engine": "operon",
+        "link": "logit",
+        "population_size": 50,
+        "generations": 5,
+        "max_complexity": 7,
+        "time_limit_s": 30,
+        "max_samples": 120,
+    }
     names = ["magnetization", "abs_magnetization", "energy"]
-    ex = P.run_symbolic(md, cfg, names, SEED, tmp_path / "s.json", tmp_path / "p.h5", tmp_path / "h.json")
+    ex = P.run_symbolic(
+        md, cfg, names, SEED, tmp_path / "s.json", tmp_path / "p.h5", tmp_path / "h.json"
+    )
     assert "energy" in ex.affine_equivalent_to  # logit = -4 w = 2 (energy + 1) on stripes
     assert ex.heldout_r2 > 0.999
     rec = records(tmp_path / "h.json")["interpret.probe_1x2.formula_is_function_of_energy"]
@@ -182,13 +239,17 @@ def test_ablation_of_a_channel_matches_silencing_it_by_hand(md, tmp_path):
     with torch.no_grad():
         h = torch.relu(md.model.conv(X.unsqueeze(1)))
         h[:, 0] = 0.0  # channel 0's output silenced (zero mode acts on the conv output)
-        silenced = torch.nn.functional.binary_cross_entropy_with_logits(md.model.head(torch.relu(h).mean(dim=(-2, -1))).squeeze(-1), y)
+        silenced = torch.nn.functional.binary_cross_entropy_with_logits(
+            md.model.head(torch.relu(h).mean(dim=(-2, -1))).squeeze(-1), y
+        )
     assert float(units.loss.sel(layer="conv", unit=0)) == pytest.approx(float(silenced), rel=1e-5)
     assert occ["occlusion"].shape == occ["input"].shape and "temperature" in occ.coords
 
 
 def test_ablation_layers_resolve_convolutions_and_reject_unknown_names():
-    cnn = build_model({"name": "phase_cnn", "channels": [2, 3], "kernel": 3, "activation": "tanh", "z2_odd": True})
+    cnn = build_model(
+        {"name": "phase_cnn", "channels": [2, 3], "kernel": 3, "activation": "tanh", "z2_odd": True}
+    )
     assert P.ablation_layers(cnn, ["conv"]) == ["features.0", "features.2"]
     assert P.ablation_layers(cnn, ["features.2", "conv"]) == ["features.2", "features.0"]
     with pytest.raises((ValueError, KeyError, AttributeError), match="nope"):
@@ -201,7 +262,12 @@ def test_capacity_on_the_published_loss_table(tmp_path):
     with open(table, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["receptive_field", "train_loss", "val_loss"])
-        for row in (["28x28", 6.1588e-04, 0.0232], ["1x2", 1.2559e-04, 1.2105e-07], ["1x1", 0.2015, 0.1886], ["constant", math.log(2), math.log(2)]):
+        for row in (
+            ["28x28", 6.1588e-04, 0.0232],
+            ["1x2", 1.2559e-04, 1.2105e-07],
+            ["1x1", 0.2015, 0.1886],
+            ["constant", math.log(2), math.log(2)],
+        ):
             w.writerow(row)
         fh.write("# comment lines (as the supervised stage writes them) are skipped\n")
     cfg = {"capacity_factor": 2.0, "capacity_atol": 0.0, "jump_factor": 10.0, "jump_atol": 0.01}
@@ -227,23 +293,50 @@ def test_influence_predicts_leave_one_out_retraining(tmp_path):
     d, data = write_files(tmp_path, spins)
     md = P.load_model_data("probe_1x2", d / "model.pt", d / "model.json", data, SPLIT, SEED)
     # a smooth (tanh) net: influence functions need a twice-differentiable loss
-    md.model = seeded_model({"name": "probe", "kernel": [1, 2], "channels": 1, "activation": "tanh"}, 1)
-    cfg = {"l2": 0.05, "method": "exact", "damping": 0.0, "lissa_depth": 10, "lissa_repeats": 1, "lissa_batch_size": 8,
-           "loo_points": 5, "train_points": 24, "test_points": 24}
+    md.model = seeded_model(
+        {"name": "probe", "kernel": [1, 2], "channels": 1, "activation": "tanh"}, 1
+    )
+    cfg = {
+        "l2": 0.05,
+        "method": "exact",
+        "damping": 0.0,
+        "lissa_depth": 10,
+        "lissa_repeats": 1,
+        "lissa_batch_size": 8,
+        "loo_points": 5,
+        "train_points": 24,
+        "test_points": 24,
+    }
     torch.set_num_threads(1)
     ds = P.run_influence(md, cfg, SEED, tmp_path / "i.h5", tmp_path / "h.json")
     assert ds.sizes["train"] == 24 and ds.sizes["removed"] == 5
     assert ds.attrs["pearson_r"] > 0.95
-    assert records(tmp_path / "h.json")["interpret.probe_1x2.influence_pearson_r"]["status"] == "met"
+    assert (
+        records(tmp_path / "h.json")["interpret.probe_1x2.influence_pearson_r"]["status"] == "met"
+    )
 
 
 def test_left_out_window_without_training_samples_changes_nothing(md, tmp_path):
     """Retraining is deterministic: leaving out a window that holds no training sample (the
     unlabelled middle) reproduces the reference exactly, Δ = 0."""
     probes = {"train": {"epochs": 2, "lr": 0.05, "batch_size": 16, "patience": 2}}
-    training = {"device": "cpu", "mixed_precision": False, "epochs": 2, "batch_size": 16, "lr": 0.01, "patience": 2}
-    ds = P.run_windows(md, probes, training, {"temperature_windows": 3, "window_epochs": 2}, SEED,
-                       tmp_path / "w.h5", tmp_path / "h.json")
+    training = {
+        "device": "cpu",
+        "mixed_precision": False,
+        "epochs": 2,
+        "batch_size": 16,
+        "lr": 0.01,
+        "patience": 2,
+    }
+    ds = P.run_windows(
+        md,
+        probes,
+        training,
+        {"temperature_windows": 3, "window_epochs": 2},
+        SEED,
+        tmp_path / "w.h5",
+        tmp_path / "h.json",
+    )
     x_tr, T_tr, _ = md.samples("train")
     empty = [w for w in ds.window.values if int(ds.n_removed.sel(window=w)) == 0]
     assert empty, "the middle window holds only unlabelled temperatures"
@@ -255,7 +348,18 @@ def test_left_out_window_without_training_samples_changes_nothing(md, tmp_path):
 def test_draw_figure_dispatches_by_rule(tmp_path):
     with pytest.raises(KeyError, match="no figure"):
         P.draw_figure("plot_nothing", [], [])
-    assert set(P.FIGURES) == {f"plot_interpret_{k}" for k in ("ranking", "symbolic", "attributions", "ablation", "capacity", "influence", "windows")}
+    assert set(P.FIGURES) == {
+        f"plot_interpret_{k}"
+        for k in (
+            "ranking",
+            "symbolic",
+            "attributions",
+            "ablation",
+            "capacity",
+            "influence",
+            "windows",
+        )
+    }
 
 
 # --- the rules, after the tiny workflow run -------------------------------------------------
@@ -270,7 +374,13 @@ def test_interpret_rules_outputs_exist_and_are_readable(tiny_run):
 
     cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())["interpret"]
     for model in cfg["models"]:
-        for name in ("ranking.h5", "linear_probe.h5", "attributions.h5", "unit_ablation.h5", "occlusion.h5"):
+        for name in (
+            "ranking.h5",
+            "linear_probe.h5",
+            "attributions.h5",
+            "unit_ablation.h5",
+            "occlusion.h5",
+        ):
             with xr.open_dataset(out / model / name, engine="h5netcdf") as ds:
                 assert ds.attrs["seed"] is not None
             with h5py.File(out / model / name):

@@ -14,7 +14,9 @@ def test_kepler_state_has_the_orbits_energy_and_angular_momentum():
     omega, M = RNG.uniform(0, 2 * np.pi, 50), RNG.uniform(0, 2 * np.pi, 50)
     x, y, vx, vy = ph.kepler_state(a, e, omega, M).T
     np.testing.assert_allclose(ph.kepler_energy(x, y, vx, vy), -1 / (2 * a), rtol=1e-12)
-    np.testing.assert_allclose(ph.angular_momentum(x, y, vx, vy), np.sqrt(a * (1 - e**2)), rtol=1e-12)
+    np.testing.assert_allclose(
+        ph.angular_momentum(x, y, vx, vy), np.sqrt(a * (1 - e**2)), rtol=1e-12
+    )
 
 
 def test_analytic_orbit_agrees_with_symplectic_integration():
@@ -44,9 +46,7 @@ def test_field_invariants_hold_to_machine_precision_and_boosts_invert():
     beta = ph.random_velocity(RNG, 1000, 0.95)
     Ep, Bp = ph.boost_fields(E, B, beta)
     np.testing.assert_allclose(np.sum(Ep * Bp, 1), np.sum(E * B, 1), atol=1e-12 * 50)
-    np.testing.assert_allclose(
-        np.sum(Ep**2 - Bp**2, 1), np.sum(E**2 - B**2, 1), atol=1e-12 * 50
-    )
+    np.testing.assert_allclose(np.sum(Ep**2 - Bp**2, 1), np.sum(E**2 - B**2, 1), atol=1e-12 * 50)
     Eb, Bb = ph.boost_fields(Ep, Bp, -beta)
     np.testing.assert_allclose(Eb, E, atol=1e-10)
     np.testing.assert_allclose(Bb, B, atol=1e-10)
@@ -58,7 +58,9 @@ def test_four_vector_boost():
     p, v = np.array([1.5, 0.2, -0.3, 0.9]), 0.7
     g = 1 / np.sqrt(1 - v**2)
     q = ph.boost_four_vector(p, np.array([v, 0, 0]))
-    np.testing.assert_allclose(q, [g * (p[0] - v * p[1]), g * (p[1] - v * p[0]), p[2], p[3]], rtol=1e-14)
+    np.testing.assert_allclose(
+        q, [g * (p[0] - v * p[1]), g * (p[1] - v * p[0]), p[2], p[3]], rtol=1e-14
+    )
     P = RNG.standard_normal((500, 4))
     Q = ph.boost_four_vector(P, ph.random_velocity(RNG, 500, 0.9))
     norm = lambda u: u[:, 0] ** 2 - np.sum(u[:, 1:] ** 2, 1)  # noqa: E731
@@ -67,7 +69,9 @@ def test_four_vector_boost():
 
 def test_random_rotations_are_proper_and_orthogonal():
     R = ph.random_rotation(RNG, 200)
-    np.testing.assert_allclose(np.einsum("nij,nkj->nik", R, R), np.broadcast_to(np.eye(3), R.shape), atol=1e-12)
+    np.testing.assert_allclose(
+        np.einsum("nij,nkj->nik", R, R), np.broadcast_to(np.eye(3), R.shape), atol=1e-12
+    )
     np.testing.assert_allclose(np.linalg.det(R), 1.0, atol=1e-12)
 
 

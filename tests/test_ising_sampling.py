@@ -16,9 +16,9 @@ from physlens.stats import thinned_mean_error
 
 def params(temperatures, algorithm="metropolis", window=(), samples=64, **over):
     """Rule-style params.ising whose grid is exactly `temperatures` (evenly spaced)."""
-    assert np.allclose(
-        np.diff(temperatures), np.diff(temperatures)[:1]
-    ), "use an evenly spaced list"
+    assert np.allclose(np.diff(temperatures), np.diff(temperatures)[:1]), (
+        "use an evenly spaced list"
+    )
     p = {
         "seed": 11,
         "temperatures": {

@@ -70,7 +70,9 @@ def test_bic_prefers_the_true_simple_model():
     lin = np.polyval(np.polyfit(x, y, 1), x)
     poly = np.polyval(np.polyfit(x, y, 9), x)
     const = np.full_like(y, y.mean())
-    table = compare_explanations(y, {"linear": (lin, 2), "degree9": (poly, 10), "constant": (const, 1)})
+    table = compare_explanations(
+        y, {"linear": (lin, 2), "degree9": (poly, 10), "constant": (const, 1)}
+    )
     assert table.candidate.iloc[0] == "linear"
     assert table.weight.iloc[0] > 0.9
     assert table.weight.sum() == pytest.approx(1.0)

@@ -36,7 +36,10 @@ def translate(x, dy, dx):
     return torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
 
 
-@pytest.mark.parametrize("arch", [{"name": "phase_cnn", "channels": [3, 3]}, {"name": "probe", "kernel": [2, 3], "channels": 2}])
+@pytest.mark.parametrize(
+    "arch",
+    [{"name": "phase_cnn", "channels": [3, 3]}, {"name": "probe", "kernel": [2, 3], "channels": 2}],
+)
 def test_periodic_translation_invariance(arch):
     """Circular padding + lattice average: a translated configuration is the same physics."""
     model = seeded_model(arch, seed=1)
@@ -60,7 +63,9 @@ def test_1x1_probe_sees_only_the_magnetization():
     model = seeded_model({"name": "probe", "kernel": [1, 1], "channels": 3}, seed=3)
     stripes = torch.ones(8, 8)
     stripes[::2] = -1.0  # M = 0, every horizontal bond aligned
-    checker = torch.tensor(np.indices((8, 8)).sum(0) % 2 * 2 - 1, dtype=torch.float32)  # M = 0, antiferromagnet
+    checker = torch.tensor(
+        np.indices((8, 8)).sum(0) % 2 * 2 - 1, dtype=torch.float32
+    )  # M = 0, antiferromagnet
     out = model(torch.stack([stripes, checker]))
     torch.testing.assert_close(out[0], out[1])
 

@@ -171,7 +171,9 @@ def test_rank_units_of_a_layer(ising):
     )
     ds = P.rank_units(layer, obs, bootstrap_resamples=20, cv_folds=3, seed=1)
     assert ds.sizes == {"unit": 3, "observable": len(obs.data_vars)}
-    best = [str(ds.observable[ds["rank"].sel(unit=u).argmin(dim="observable")].values) for u in range(2)]
+    best = [
+        str(ds.observable[ds["rank"].sel(unit=u).argmin(dim="observable")].values) for u in range(2)
+    ]
     assert best == [
         "abs_magnetization",
         "nn_correlation",

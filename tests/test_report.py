@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, TINY_CONFIG, run_snakemake
 
 pytestmark = pytest.mark.slow
@@ -140,7 +141,9 @@ def test_zipped_report_holds_the_page_and_every_figure(tiny_run, report_html, tm
         for fig in figures:  # figures and tables (environment.tsv)
             content = (tiny_run / fig).read_bytes()
             same_name = [n for n in names if Path(n).name == Path(fig).name]
-            assert any(zf.read(n) == content for n in same_name), f"{fig} is not in the zipped report"
+            assert any(zf.read(n) == content for n in same_name), (
+                f"{fig} is not in the zipped report"
+            )
 
 
 def test_report_renders_front_page_in_chromium(chromium, report_html, tmp_path):

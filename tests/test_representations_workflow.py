@@ -54,7 +54,11 @@ def single_thread():
 
 def test_hidden_layers_are_the_nonlinearities_in_forward_order():
     assert list(R.hidden_layers(ProbeNet(kernel=(2, 2)))) == ["act"]
-    assert list(R.hidden_layers(PhaseCNN(channels=(4, 3, 2)))) == ["features.1", "features.3", "features.5"]
+    assert list(R.hidden_layers(PhaseCNN(channels=(4, 3, 2)))) == [
+        "features.1",
+        "features.3",
+        "features.5",
+    ]
 
 
 def test_pooled_activations_of_a_hand_set_bond_unit():
@@ -63,7 +67,9 @@ def test_pooled_activations_of_a_hand_set_bond_unit():
     acts = R.layer_activations(bond_probe(), x)
     # lattice mean of tanh(s_i + s_{i+x}): +-tanh(2) on aligned lattices, 0 where every x bond
     # is broken, and 0 for rows of alternating sign (tanh is odd)
-    np.testing.assert_allclose(acts["act"][:, 0], [math.tanh(2), -math.tanh(2), 0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(
+        acts["act"][:, 0], [math.tanh(2), -math.tanh(2), 0.0, 0.0], atol=1e-6
+    )
     flat = R.layer_activations(bond_probe(), x, view="flat")["act"]
     assert flat.shape == (4, L * L)
     np.testing.assert_allclose(flat.mean(1), acts["act"][:, 0], atol=1e-6)
@@ -113,10 +119,9 @@ def test_embedding_caps_perplexity_and_pads_one_feature():
 def test_cross_seed_summary_on_a_constructed_matrix():
     members = np.array(["m0", "m0", "m1", "m1"])
     layers = np.array(["a", "b", "a", "b"])
-    S = np.array([[1.0, 0.3, 0.9, 0.2],
-                  [0.3, 1.0, 0.1, 0.7],
-                  [0.9, 0.1, 1.0, 0.4],
-                  [0.2, 0.7, 0.4, 1.0]])
+    S = np.array(
+        [[1.0, 0.3, 0.9, 0.2], [0.3, 1.0, 0.1, 0.7], [0.9, 0.1, 1.0, 0.4], [0.2, 0.7, 0.4, 1.0]]
+    )
     mean, ident = R.cross_seed_summary(S, members, layers)
     np.testing.assert_allclose(mean, [0.9, 0.7])
     assert ident == 1.0
@@ -129,9 +134,15 @@ def test_similarity_measures_of_a_rotated_copy_and_constant_input():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((80, 5))
     Q, _ = np.linalg.qr(rng.standard_normal((5, 5)))
-    cfg = {"measures": ["linear_cka", "rbf_cka", "svcca"], "debiased": False, "rbf_bandwidth": 1.0,
-           "svcca_keep_variance": 0.99}
-    S = R.similarity_table({"x": X, "rotated": 2 * X @ Q, "const": np.ones((80, 3))}, R.measure_functions(cfg))
+    cfg = {
+        "measures": ["linear_cka", "rbf_cka", "svcca"],
+        "debiased": False,
+        "rbf_bandwidth": 1.0,
+        "svcca_keep_variance": 0.99,
+    }
+    S = R.similarity_table(
+        {"x": X, "rotated": 2 * X @ Q, "const": np.ones((80, 3))}, R.measure_functions(cfg)
+    )
     np.testing.assert_allclose(S[:, 0, 1], 1.0, atol=1e-8)
     assert np.isnan(S[:, 0, 2]).all()
 
@@ -142,11 +153,21 @@ def test_similarity_measures_of_a_rotated_copy_and_constant_input():
 def test_unit_observables_of_the_bond_extreme_lattices():
     obs = R.unit_observables(np.stack(list(lattices().values())))
     # magnetization, |M|, E/N, bond energy x, bond energy y
-    np.testing.assert_allclose(obs, [[1, 1, -2, -1, -1], [-1, 1, -2, -1, -1], [0, 0, 0, 1, -1], [0, 0, 0, -1, 1],
-                                     [0, 0, 2, 1, 1]])
+    np.testing.assert_allclose(
+        obs,
+        [
+            [1, 1, -2, -1, -1],
+            [-1, 1, -2, -1, -1],
+            [0, 0, 0, 1, -1],
+            [0, 0, 0, -1, 1],
+            [0, 0, 2, 1, 1],
+        ],
+    )
     rng = np.random.default_rng(0)
     s = np.where(rng.random((5, L, L)) < 0.5, -1, 1)
-    np.testing.assert_allclose(R.unit_observables(s)[:, 2], compute_observables(s, ["energy"])["energy"].values)
+    np.testing.assert_allclose(
+        R.unit_observables(s)[:, 2], compute_observables(s, ["energy"])["energy"].values
+    )
 
 
 def domain_wall_probe(head: float) -> ProbeNet:
@@ -161,16 +182,33 @@ def domain_wall_probe(head: float) -> ProbeNet:
     return net.eval()
 
 
-@pytest.mark.parametrize("net, expected, z2_even",
-                         [(bond_probe(head=1.0), -1.0, False), (bond_probe(head=-1.0), -1.0, False),
-                          (domain_wall_probe(1.0), 1.0, True), (domain_wall_probe(-1.0), -1.0, True)],
-                         ids=["bond+", "bond-", "walls+", "walls-"])
-def test_bond_probe_maximiser_has_the_bond_energy_its_weights_favour(net, expected, z2_even, single_thread):
+@pytest.mark.parametrize(
+    "net, expected, z2_even",
+    [
+        (bond_probe(head=1.0), -1.0, False),
+        (bond_probe(head=-1.0), -1.0, False),
+        (domain_wall_probe(1.0), 1.0, True),
+        (domain_wall_probe(-1.0), -1.0, True),
+    ],
+    ids=["bond+", "bond-", "walls+", "walls-"],
+)
+def test_bond_probe_maximiser_has_the_bond_energy_its_weights_favour(
+    net, expected, z2_even, single_thread
+):
     for p in net.parameters():
         p.requires_grad_(False)
-    res = maximise_activation(net, L, seed=4, n_starts=4, steps=300, lr=0.05, normalise_gradient=True)
-    ds = xr.Dataset({"reference_activation": ("reference", R._logits(net, np.stack(list(lattices().values()))))},
-                    coords={"reference": list(lattices())})
+    res = maximise_activation(
+        net, L, seed=4, n_starts=4, steps=300, lr=0.05, normalise_gradient=True
+    )
+    ds = xr.Dataset(
+        {
+            "reference_activation": (
+                "reference",
+                R._logits(net, np.stack(list(lattices().values()))),
+            )
+        },
+        coords={"reference": list(lattices())},
+    )
     assert R.expected_bond_energy(ds, ("x",), 1.0) == expected
     if z2_even:  # minimising wants the opposite bonds
         assert R.expected_bond_energy(ds, ("x",), -1.0) == -expected
@@ -185,7 +223,9 @@ def test_normalised_gradient_survives_a_steep_unit(single_thread):
         return -1000.0 * (s * torch.roll(s, -1, dims=-1)).mean(dim=(-2, -1))
 
     plain = maximise_activation(steep, L, seed=2, n_starts=4, steps=300, lr=0.5)
-    normed = maximise_activation(steep, L, seed=2, n_starts=4, steps=300, lr=0.05, normalise_gradient=True)
+    normed = maximise_activation(
+        steep, L, seed=2, n_starts=4, steps=300, lr=0.05, normalise_gradient=True
+    )
     assert R.bond_energy(normed.config, "x") >= 0.9 > 0.5 > R.bond_energy(plain.config, "x")
 
 
@@ -201,8 +241,13 @@ def test_candidates_fits_and_parameter_counts():
     pred, k = R.isotonic_candidate(step, q)
     np.testing.assert_allclose(pred, step)
     assert k == 2
-    sym = {"feature_names": ["energy", "magnetization"], "expression": "2*energy + 1",
-           "expression_full": "2.0*energy + 1.0", "selected": 0, "pareto": [{"complexity": 5}]}
+    sym = {
+        "feature_names": ["energy", "magnetization"],
+        "expression": "2*energy + 1",
+        "expression_full": "2.0*energy + 1.0",
+        "selected": 0,
+        "pareto": [{"complexity": 5}],
+    }
     obs = {"energy": q, "magnetization": -q}
     pred, k, text = R.formula_candidate(sym, obs, "complexity")
     np.testing.assert_allclose(pred, 2 * q + 1)
@@ -217,9 +262,17 @@ def test_parsimony_prefers_the_observable_that_generated_the_output():
     obs = compute_observables(s, names)
     y = 3 * np.tanh(obs["energy"].values) + 0.05 * rng.standard_normal(300)
     ranking = xr.Dataset({"group": ("observable", [0, 0, 1, 2])}, coords={"observable": names})
-    cands, info = R.explanation_candidates(y, {n: obs[n].values for n in names}, ranking,
-                                           {"fit": "polynomial", "degree": 3, "formula_penalty": "complexity"})
-    assert list(cands) == ["energy", "abs_magnetization", "magnetization"]  # one per equivalence group
+    cands, info = R.explanation_candidates(
+        y,
+        {n: obs[n].values for n in names},
+        ranking,
+        {"fit": "polynomial", "degree": 3, "formula_penalty": "complexity"},
+    )
+    assert list(cands) == [
+        "energy",
+        "abs_magnetization",
+        "magnetization",
+    ]  # one per equivalence group
     assert info["energy"]["equivalent_to"] == "nn_correlation"
     table = compare_explanations(y, cands)
     assert table.candidate.iloc[0] == "energy" and table.weight.iloc[0] > 0.99
@@ -237,8 +290,12 @@ def test_aic_and_bic_differ_by_the_parameter_penalty():
 
 def test_bad_representations_config_names_the_key(minimal_config):
     cfg = {k: v for k, v in minimal_config.items() if k != "representations"}
-    with pytest.raises(ConfigError, match=r"representations\.embeddings\.colour_by.*not registered"):
-        validate_config({**cfg, "representations": {"embeddings": {"colour_by": ["energy", "entropy"]}}})
+    with pytest.raises(
+        ConfigError, match=r"representations\.embeddings\.colour_by.*not registered"
+    ):
+        validate_config(
+            {**cfg, "representations": {"embeddings": {"colour_by": ["energy", "entropy"]}}}
+        )
     with pytest.raises(ConfigError, match=r"representations\.layer_view = 'max'"):
         validate_config({**cfg, "representations": {"layer_view": "max"}})
     assert minimal_config["representations"]["maximisation"]["normalise_gradient"] is True
@@ -266,7 +323,9 @@ def test_representations_outputs_exist_and_open(tiny_run):
         for fig in ("embeddings", "maximisation"):
             assert (out / m / "figures" / f"{fig}.png").stat().st_size > 10_000
     with xr.open_dataset(out / "similarity.h5", engine="h5netcdf") as ds:
-        assert ds.sizes["probe_a"] == 3 and len(set(ds.member_a.values)) == 2  # 12x12, 1x2, 1x1; two seeds
+        assert (
+            ds.sizes["probe_a"] == 3 and len(set(ds.member_a.values)) == 2
+        )  # 12x12, 1x2, 1x1; two seeds
         np.testing.assert_allclose(np.diagonal(ds.members.values, axis1=1, axis2=2), 1.0)
     table = R.read_parsimony(out / "parsimony.csv")
     assert set(table.model) == set(models)
@@ -277,13 +336,23 @@ def test_representations_outputs_exist_and_open(tiny_run):
 
 @pytest.mark.slow
 def test_classifier_maximiser_is_an_aligned_lattice(tiny_run):
-    with xr.open_dataset(tiny_run / "results/representations/classifier_member0/maximisation.h5",
-                         engine="h5netcdf") as ds:
-        assert float(ds.maximiser_observables.sel(output="ordered", observable="abs_magnetization")) >= 0.9
+    with xr.open_dataset(
+        tiny_run / "results/representations/classifier_member0/maximisation.h5", engine="h5netcdf"
+    ) as ds:
+        assert (
+            float(ds.maximiser_observables.sel(output="ordered", observable="abs_magnetization"))
+            >= 0.9
+        )
         # the maximiser excites the unit at least as much as any held-out configuration
-        assert float(ds.activation.sel(output="ordered")) >= float(ds.topk_activation.sel(output="ordered").max()) - 1e-6
+        assert (
+            float(ds.activation.sel(output="ordered"))
+            >= float(ds.topk_activation.sel(output="ordered").max()) - 1e-6
+        )
     rec = _records(tiny_run / "results/representations/headline_maximisation.json")
-    assert rec["representations.maximisation.classifier_member0.ordered.abs_magnetization"]["status"] == "met"
+    assert (
+        rec["representations.maximisation.classifier_member0.ordered.abs_magnetization"]["status"]
+        == "met"
+    )
 
 
 @pytest.mark.slow

@@ -21,7 +21,15 @@ KEPLER = ["x", "y", "v_x", "v_y"]
 
 def _siamese(seed=0):
     torch.manual_seed(seed)
-    return build_model({"name": "siamese_mlp", "n_features": 4, "hidden": [8], "bottleneck": 1, "activation": "tanh"})
+    return build_model(
+        {
+            "name": "siamese_mlp",
+            "n_features": 4,
+            "hidden": [8],
+            "bottleneck": 1,
+            "activation": "tanh",
+        }
+    )
 
 
 def test_siamese_logit_is_symmetric_in_the_pair_and_maximal_for_equal_members():
@@ -40,8 +48,12 @@ def test_siamese_logit_is_symmetric_in_the_pair_and_maximal_for_equal_members():
 def test_invariant_coefficients_of_registered_invariants():
     assert itp.invariant_coefficients(LZ, KEPLER, 2) == {"x v_y": 1.0, "y v_x": -1.0}
     # the Kepler energy has 1/r: no polynomial, so no weight share is defined
-    assert itp.invariant_coefficients(DATASETS["central_potential"].invariants[1], KEPLER, 2) is None
-    em = itp.invariant_coefficients(DATASETS["em_fields"].invariants[0], list(DATASETS["em_fields"].features), 2)
+    assert (
+        itp.invariant_coefficients(DATASETS["central_potential"].invariants[1], KEPLER, 2) is None
+    )
+    em = itp.invariant_coefficients(
+        DATASETS["em_fields"].invariants[0], list(DATASETS["em_fields"].features), 2
+    )
     assert em == {"E_x B_x": 1.0, "E_y B_y": 1.0, "E_z B_z": 1.0}
     assert itp.invariant_coefficients("x**3", ["x"], 2) is None
 
@@ -50,7 +62,9 @@ def test_weight_share_and_cosine_limits():
     inv = {"x v_y": 1.0, "y v_x": -1.0}
     assert itp.weight_share({"x v_y": -403.71, "y v_x": 402.44, "x": 0.0}, inv) == 1.0
     assert itp.weight_share({"x v_y": 1.0, "x": 1.0}, inv) == 0.5
-    assert itp.coefficient_cosine({"x v_y": -2.0, "y v_x": 2.0}, inv) == pytest.approx(1.0)  # sign-blind
+    assert itp.coefficient_cosine({"x v_y": -2.0, "y v_x": 2.0}, inv) == pytest.approx(
+        1.0
+    )  # sign-blind
     assert itp.coefficient_cosine({"x v_y": 1.0, "y v_x": 1.0}, inv) == pytest.approx(0.0)
 
 
@@ -79,7 +93,9 @@ def test_polynomial_fit_recovers_the_invariant_terms_and_sympy_agrees():
     assert r2 > 0.99
     assert itp.weight_share(coef, inv) > 0.97
     assert itp.coefficient_cosine(coef, inv) > 0.999
-    match = itp.monotone_matches(expr, [LZ, "x*v_x + y*v_y"], {n: X[:, k] for k, n in enumerate(KEPLER)}, tol=0.01)
+    match = itp.monotone_matches(
+        expr, [LZ, "x*v_x + y*v_y"], {n: X[:, k] for k, n in enumerate(KEPLER)}, tol=0.01
+    )
     assert [m["holds"] for m in match] == [True, False]
     assert isinstance(expr, sympy.Expr)
 
@@ -114,8 +130,15 @@ def test_pipeline_recovers_angular_momentum_from_kepler_pairs(tmp_path):
             "monotone_iterations": 5,
             "equivalence_tol": 0.05,
             "symbolic_points": 300,
-            "symbolic": {"engine": "operon", "binary_operators": ["add", "sub", "mul"], "unary_operators": [], "max_complexity": 11,
-                         "population_size": 100, "generations": 15, "time_limit_s": 5},
+            "symbolic": {
+                "engine": "operon",
+                "binary_operators": ["add", "sub", "mul"],
+                "unary_operators": [],
+                "max_complexity": 11,
+                "population_size": 100,
+                "generations": 15,
+                "time_limit_s": 5,
+            },
         },
     }
     pairs = tmp_path / "pairs.h5"
@@ -124,7 +147,9 @@ def test_pipeline_recovers_angular_momentum_from_kepler_pairs(tmp_path):
     metrics = train_siamese(pairs, cfg, {"device": "cpu"}, 11, "central_potential", out)
     assert metrics["test_accuracy"] > 0.8  # chance is 0.5
     iout = {k: tmp_path / f"i.{k}" for k in ("report", "coefficients", "latent", "headline")}
-    rep = itp.interpret_siamese(pairs, out["model"], out["meta"], cfg, 11, "central_potential", metrics, iout)
+    rep = itp.interpret_siamese(
+        pairs, out["model"], out["meta"], cfg, 11, "central_potential", metrics, iout
+    )
     assert rep["learned_invariant"] == LZ
     lz = rep["per_invariant"][0]
     # bounds leave room for other seeds: over seeds 11-13, |rho| 0.89-0.97, cosine >= 0.998, share >= 0.93
@@ -149,6 +174,11 @@ def test_config_blocks_fill_defaults_and_name_bad_keys():
 def test_unknown_generator_parameter_is_named(tmp_path):
     from physlens.siamese.pipeline import write_pairs
 
-    cfg = {"n_pairs": 20, "points_per_group": 2, "test_fraction": 0.2, "generator_params": {"oscillator": {"amplitude": 1}}}
+    cfg = {
+        "n_pairs": 20,
+        "points_per_group": 2,
+        "test_fraction": 0.2,
+        "generator_params": {"oscillator": {"amplitude": 1}},
+    }
     with pytest.raises(KeyError, match="amplitude"):
         write_pairs("oscillator", cfg, 0, tmp_path / "p.h5")

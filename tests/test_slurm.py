@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import xarray as xr
 import yaml
-from conftest import ROOT, SNAKEMAKE, TINY_CONFIG, copy_workflow, failure_report, snakemake_env
 
+from conftest import ROOT, SNAKEMAKE, TINY_CONFIG, copy_workflow, failure_report, snakemake_env
 from physlens.io import read_json
 
 PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
@@ -185,8 +185,7 @@ def finish_on_slurm(proc: subprocess.Popen, workdir: Path, timeout: float) -> st
             ["squeue", "--states=all", "-o", "%i %j %T %r"], capture_output=True, text=True
         ).stdout
         pytest.fail(
-            f"SLURM run in {workdir} timed out after {timeout:.0f}s\n"
-            f"{(out or '')[-4000:]}\n{queue}"
+            f"SLURM run in {workdir} timed out after {timeout:.0f}s\n{(out or '')[-4000:]}\n{queue}"
         )
     if proc.returncode != 0:
         completed = subprocess.CompletedProcess(proc.args, proc.returncode, out, "")

@@ -21,7 +21,9 @@ def test_quaternion_product_is_the_su2_matrix_product(rng):
     assert np.allclose(to_matrix(dagger(a)), np.conj(np.swapaxes(to_matrix(a), -1, -2)), atol=1e-15)
     for i in range(5):  # the numba versions used in the kernels
         assert np.allclose(qmul(tuple(a[i]), tuple(b[i])), multiply(a[i], b[i]), atol=1e-15)
-        assert np.allclose(qmul_dag(tuple(a[i]), tuple(b[i])), multiply(a[i], dagger(b[i])), atol=1e-15)
+        assert np.allclose(
+            qmul_dag(tuple(a[i]), tuple(b[i])), multiply(a[i], dagger(b[i])), atol=1e-15
+        )
 
 
 def test_quaternions_represent_su2(rng):
@@ -63,7 +65,12 @@ def _plaquette_by_matrices(links, t, z, y, x, mu, nu):
 
     x0 = (t, z, y, x)
     m = to_matrix(links)
-    u = m[x0][mu] @ m[site_plus(x0, mu)][nu] @ m[site_plus(x0, nu)][mu].conj().T @ m[x0][nu].conj().T
+    u = (
+        m[x0][mu]
+        @ m[site_plus(x0, mu)][nu]
+        @ m[site_plus(x0, nu)][mu].conj().T
+        @ m[x0][nu].conj().T
+    )
     return 0.5 * np.trace(u).real
 
 
@@ -73,7 +80,9 @@ def test_plaquette_and_polyakov_kernels_match_matrix_products(rng):
     per_site = kernels.site_plaquettes(links.reshape(-1, 4, 4), lat.fwd).reshape(lat.shape)
     for site in [(0, 0, 0, 0), (1, 3, 2, 3), (1, 0, 3, 1)]:
         expected = sum(
-            _plaquette_by_matrices(links, *site, mu, nu) for mu in range(4) for nu in range(mu + 1, 4)
+            _plaquette_by_matrices(links, *site, mu, nu)
+            for mu in range(4)
+            for nu in range(mu + 1, 4)
         )
         assert per_site[site] == pytest.approx(expected, abs=1e-13)
     m = to_matrix(links[..., 0, :])  # time links
@@ -89,10 +98,14 @@ def test_gauge_transformation_leaves_plaquettes_and_polyakov_lines_unchanged(rng
     assert np.abs(moved - links).max() > 0.1  # the transformation is not trivial
     flat, flat_moved = links.reshape(-1, 4, 4), moved.reshape(-1, 4, 4)
     np.testing.assert_allclose(
-        kernels.site_plaquettes(flat_moved, lat.fwd), kernels.site_plaquettes(flat, lat.fwd), atol=1e-13
+        kernels.site_plaquettes(flat_moved, lat.fwd),
+        kernels.site_plaquettes(flat, lat.fwd),
+        atol=1e-13,
     )
     np.testing.assert_allclose(
-        kernels.polyakov_lines(flat_moved, lat.n_t), kernels.polyakov_lines(flat, lat.n_t), atol=1e-14
+        kernels.polyakov_lines(flat_moved, lat.n_t),
+        kernels.polyakov_lines(flat, lat.n_t),
+        atol=1e-14,
     )
     assert average_plaquette(moved, lat) == pytest.approx(average_plaquette(links, lat), abs=1e-14)
 

@@ -73,7 +73,9 @@ def test_overrelaxation_keeps_the_action_and_is_an_involution():
     u0 = flat[5, 1].copy()
     kernels.overrelax_link(flat, lat.fwd, lat.bwd, 5, 1)
     assert np.abs(flat[5, 1] - u0).max() > 1e-3  # the link moved...
-    assert kernels.site_plaquettes(flat, lat.fwd).sum() == pytest.approx(before, abs=1e-12)  # ...on S = const
+    assert kernels.site_plaquettes(flat, lat.fwd).sum() == pytest.approx(
+        before, abs=1e-12
+    )  # ...on S = const
     kernels.overrelax_link(flat, lat.fwd, lat.bwd, 5, 1)
     np.testing.assert_allclose(flat[5, 1], u0, atol=1e-14)  # reflection twice is the identity
     original = flat.copy()
@@ -90,4 +92,6 @@ def test_links_stay_in_su2_after_many_sweeps():
     kernels.update_sweeps(flat, lat.fwd, lat.bwd, lat.parity_sites, 2.2, 4, 300, states, False)
     assert kernels.link_norm_deviation(flat) < 1e-12
     # a unit quaternion is a matrix in SU(2): U U^+ = 1 via the quaternion product
-    np.testing.assert_allclose(multiply(flat, dagger(flat)), np.broadcast_to([1.0, 0, 0, 0], flat.shape), atol=1e-12)
+    np.testing.assert_allclose(
+        multiply(flat, dagger(flat)), np.broadcast_to([1.0, 0, 0, 0], flat.shape), atol=1e-12
+    )

@@ -12,6 +12,7 @@ import torch
 import xarray as xr
 import yaml
 
+import physlens.su2.learning as learning  # registers su2_cnn and the su2 observables
 from physlens.config import validate_config
 from physlens.io import sha256sum
 from physlens.models import ArchitectureError, build_model
@@ -26,8 +27,6 @@ from physlens.su2.lattice import make_lattice
 from physlens.su2.observables import polyakov_loop
 from physlens.su2.quaternion import random_su2
 from physlens.training import save_model, seeded_model
-
-import physlens.su2.learning as learning  # registers su2_cnn and the su2 observables
 
 torch.set_num_threads(1)  # other test processes share the cores (oversubscription: 30x slower)
 
@@ -107,7 +106,9 @@ def test_center_flip_flips_p_and_leaves_abs_p_and_plaquette_exactly_invariant():
     # batched form: one slice per configuration, -1 = untouched
     slices = np.array([-1, 0, 1, -1])
     flipped = compute_observables(center_flip(links, slices), names, "su2")
-    np.testing.assert_array_equal(flipped["polyakov_loop"], np.where(slices >= 0, -1, 1) * before["polyakov_loop"])
+    np.testing.assert_array_equal(
+        flipped["polyakov_loop"], np.where(slices >= 0, -1, 1) * before["polyakov_loop"]
+    )
     assert not np.shares_memory(center_flip(links, slices), links)
     drawn = random_center_slices(2000, 2, np.random.default_rng(3))
     assert set(np.unique(drawn)) == {-1, 0, 1} and abs(np.mean(drawn >= 0) - 0.5) < 0.05
@@ -173,12 +174,26 @@ def test_hand_built_abs_p_network_makes_probing_rank_abs_p_first(su2_file, cfg, 
     pred = learning.predict_phase([(pt, meta)], su2_file, s2l, cfg["seed"], tmp_path / "pred.h5")
     test = np.isfinite(pred["logit"].values[0])
     # the logit is |P| of the (centre-flipped) configuration, computed independently
-    np.testing.assert_allclose(pred["logit"].values[0][test], pred["abs_polyakov_loop"].values[test] / np.sqrt(1 + 1e-5), atol=1e-5)
+    np.testing.assert_allclose(
+        pred["logit"].values[0][test],
+        pred["abs_polyakov_loop"].values[test] / np.sqrt(1 + 1e-5),
+        atol=1e-5,
+    )
     assert (pred["center_slice"].values >= 0).any() and (pred["polyakov_loop"].values < 0).any()
-    ranking = learning.probe_logit(tmp_path / "pred.h5", su2_file, s2l, cfg["interpret"]["probing"], cfg["seed"], tmp_path / "rank.h5", tmp_path / "rank.json")
+    ranking = learning.probe_logit(
+        tmp_path / "pred.h5",
+        su2_file,
+        s2l,
+        cfg["interpret"]["probing"],
+        cfg["seed"],
+        tmp_path / "rank.h5",
+        tmp_path / "rank.json",
+    )
     top = [str(o) for o in ranking.observable.values[ranking["rank"].values == 1]]
     assert set(top) == {"abs_polyakov_loop", "polyakov_loop_squared"}
-    assert float(ranking.sel(observable="abs_polyakov_loop").abs_spearman) == pytest.approx(1.0, abs=1e-9)
+    assert float(ranking.sel(observable="abs_polyakov_loop").abs_spearman) == pytest.approx(
+        1.0, abs=1e-9
+    )
     # signed P is far behind: the centre flips make its sign random
     assert float(ranking.sel(observable="polyakov_loop").abs_spearman) < 0.8
     records = {r["name"]: r for r in json.load(open(tmp_path / "rank.json"))["records"]}
@@ -192,8 +207,17 @@ def test_hand_built_abs_p_network_makes_probing_rank_abs_p_first(su2_file, cfg, 
 
 def train_member(su2_file, cfg, out_dir, member=0, **train_overrides):
     s2l = cfg["su2_learning"]
-    s2l = {**s2l, "classifier": {**s2l["classifier"], "train": {**s2l["classifier"]["train"], **train_overrides}}}
-    outputs = {k: out_dir / f"m{member}.{e}" for k, e in (("model", "pt"), ("meta", "json"), ("history", "h5"))}
+    s2l = {
+        **s2l,
+        "classifier": {
+            **s2l["classifier"],
+            "train": {**s2l["classifier"]["train"], **train_overrides},
+        },
+    }
+    outputs = {
+        k: out_dir / f"m{member}.{e}"
+        for k, e in (("model", "pt"), ("meta", "json"), ("history", "h5"))
+    }
     learning.train_classifier(su2_file, member, s2l, cfg["training"], cfg["seed"], outputs)
     return outputs
 
@@ -204,13 +228,17 @@ def test_same_config_gives_identical_weights_and_predictions(su2_file, cfg, tmp_
         d = tmp_path / name
         d.mkdir()
         out = train_member(su2_file, cfg, d, epochs=2)
-        learning.predict_phase([(out["model"], out["meta"])], su2_file, cfg["su2_learning"], cfg["seed"], d / "pred.h5")
+        learning.predict_phase(
+            [(out["model"], out["meta"])], su2_file, cfg["su2_learning"], cfg["seed"], d / "pred.h5"
+        )
         runs.append((out, xr.open_dataset(d / "pred.h5", engine="h5netcdf").load()))
     (a, pa), (b, pb) = runs
     wa, wb = torch.load(a["model"], weights_only=True), torch.load(b["model"], weights_only=True)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     np.testing.assert_array_equal(pa["logit"].values, pb["logit"].values)
-    other = seeded_model({"name": "su2_cnn", **cfg["su2_learning"]["classifier"]["architecture"]}, 123)
+    other = seeded_model(
+        {"name": "su2_cnn", **cfg["su2_learning"]["classifier"]["architecture"]}, 123
+    )
     assert not torch.equal(other.slice_conv.weight, wa["slice_conv.weight"])
 
 
@@ -219,10 +247,22 @@ def test_short_training_separates_the_beta_extremes(su2_file, cfg, tmp_path):
     """Trained at the extremes of the test grid only (beta 1.4 vs 2.6), the network puts
     held-out configurations on the right side, and beta_c falls between the extremes."""
     out = train_member(su2_file, cfg, tmp_path)
-    pred = learning.predict_phase([(out["model"], out["meta"])], su2_file, cfg["su2_learning"], cfg["seed"], tmp_path / "pred.h5")
+    pred = learning.predict_phase(
+        [(out["model"], out["meta"])],
+        su2_file,
+        cfg["su2_learning"],
+        cfg["seed"],
+        tmp_path / "pred.h5",
+    )
     p = pred["p_mean"].values
     assert p[0] < 0.2 and p[-1] > 0.8, p
-    res = learning.estimate_beta_c(tmp_path / "pred.h5", cfg["su2_learning"], cfg["seed"], tmp_path / "bc.csv", tmp_path / "bc.json")
+    res = learning.estimate_beta_c(
+        tmp_path / "pred.h5",
+        cfg["su2_learning"],
+        cfg["seed"],
+        tmp_path / "bc.csv",
+        tmp_path / "bc.json",
+    )
     betas = pred["beta"].values
     assert betas[0] < res["beta_c"] < betas[-1]
     assert res["accuracy"] >= 0.9

@@ -18,8 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def tiny_params(**overrides):
     cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
-    su2 = {**cfg["su2"], "beta": {"start": 1.5, "stop": 2.5, "num": 2}, "samples_per_beta": 6,
-           "pilot_sweeps": 40, **overrides}
+    su2 = {
+        **cfg["su2"],
+        "beta": {"start": 1.5, "stop": 2.5, "num": 2},
+        "samples_per_beta": 6,
+        "pilot_sweeps": 40,
+        **overrides,
+    }
     return {"seed": cfg["seed"], **su2}
 
 
@@ -47,7 +52,9 @@ def test_file_layout_and_provenance(su2_file):
         # thinning is at least thinning_multiple * tau_int of both observables
         tau = np.maximum(ds["tau_int_plaquette"], ds["tau_int_abs_polyakov_loop"])
         assert np.all(ds["thinning_sweeps"] >= p["thinning_multiple"] * tau - 1e-9)
-        assert np.all(ds["equilibration_sweeps"] >= p["equilibration"]["min_sweeps"] + p["pilot_sweeps"])
+        assert np.all(
+            ds["equilibration_sweeps"] >= p["equilibration"]["min_sweeps"] + p["pilot_sweeps"]
+        )
     with h5py.File(su2_file) as f:  # plain HDF5, chunked per beta and compressed
         assert f["links"].chunks[0] == 1 and f["links"].compression == "gzip"
 
@@ -60,15 +67,25 @@ def test_stored_observables_match_the_stored_links(su2_file):
         assert np.abs(np.linalg.norm(links, axis=-1) - 1).max() < 1e-6
         for b in range(2):
             for s in (0, 5):
-                assert average_plaquette(links[b, s], lat) == pytest.approx(float(ds["plaquette"][b, s]), abs=1e-5)
-                assert polyakov_loop(links[b, s], lat) == pytest.approx(float(ds["polyakov_loop"][b, s]), abs=1e-5)
+                assert average_plaquette(links[b, s], lat) == pytest.approx(
+                    float(ds["plaquette"][b, s]), abs=1e-5
+                )
+                assert polyakov_loop(links[b, s], lat) == pytest.approx(
+                    float(ds["polyakov_loop"][b, s]), abs=1e-5
+                )
         np.testing.assert_array_equal(ds["abs_polyakov_loop"], np.abs(ds["polyakov_loop"]))
 
 
-def test_same_config_gives_byte_identical_file_whatever_the_threads(su2_file, tmp_path, monkeypatch):
+def test_same_config_gives_byte_identical_file_whatever_the_threads(
+    su2_file, tmp_path, monkeypatch
+):
     # fewest sweeps: the prange path forks and joins 8 times per sweep
-    params = tiny_params(pilot_sweeps=20, n_overrelax=1, samples_per_beta=3,
-                         equilibration={"min_sweeps": 0, "tau_multiple": 0})
+    params = tiny_params(
+        pilot_sweeps=20,
+        n_overrelax=1,
+        samples_per_beta=3,
+        equilibration={"min_sweeps": 0, "tau_multiple": 0},
+    )
     files = {name: tmp_path / f"{name}.h5" for name in ("serial", "threaded", "prange")}
     sampling.simulate_to_file(params, files["serial"], threads=1, progress=False)
     # two threads: betas in concurrent chains (small lattice), then the prange kernels
@@ -130,7 +147,9 @@ def test_susceptibility_peak_finds_the_broadest_distribution():
     widths = np.array([0.05, 0.1, 0.3, 0.1])
     poly = np.random.default_rng(0).standard_normal((4000, 4)) * widths
     # Gaussian: <P^2> - <|P|>^2 = w^2 (1 - 2/pi)
-    np.testing.assert_allclose(polyakov_susceptibility(poly, 4), 64 * widths**2 * (1 - 2 / np.pi), rtol=0.1)
+    np.testing.assert_allclose(
+        polyakov_susceptibility(poly, 4), 64 * widths**2 * (1 - 2 / np.pi), rtol=0.1
+    )
     assert susceptibility_peak(betas, poly, 4) == 2.0
 
 

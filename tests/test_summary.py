@@ -78,8 +78,16 @@ def test_unmeasurable_numbers_are_written_as_null_and_judged_missed(tmp_path):
     with a reference the record is missed, without one it stays info."""
     import numpy as np
 
-    rec = headline("x.nan", np.float64("nan"), stage="s", uncertainty=float("inf"),
-                   reference=1.0, tolerance=0.1, T=[2.0, np.float32("nan")], L=np.int64(8))
+    rec = headline(
+        "x.nan",
+        np.float64("nan"),
+        stage="s",
+        uncertainty=float("inf"),
+        reference=1.0,
+        tolerance=0.1,
+        T=[2.0, np.float32("nan")],
+        L=np.int64(8),
+    )
     assert rec["value"] is None and rec["uncertainty"] is None
     assert rec["status"] == "missed"
     assert rec["context"]["T"] == [2.0, None]
@@ -106,7 +114,10 @@ def test_claims_read_lazily_and_pickle_to_a_path(tmp_path):
     path = tmp_path / "h.json"
     claims = Claims(path)
     assert "not measured" in claims.line("x")
-    write_headlines(path, [headline("x", 1.0, stage="s", reference=1.0, tolerance=0.1, reference_source="exact")])
+    write_headlines(
+        path,
+        [headline("x", 1.0, stage="s", reference=1.0, tolerance=0.1, reference_source="exact")],
+    )
     assert claims.line("x").endswith("MET")
     assert claims.bullets().startswith("* x = 1")
     assert pickle.loads(pickle.dumps(claims)) == str(path)

@@ -13,7 +13,14 @@ from _ising_fixture import ising_params, make_ising_files
 from physlens.config import load_config
 from physlens.io import DataFileError
 from physlens.supervised import decision, pipeline, tc
-from physlens.supervised.data import ORDERED, UNLABELLED, load_ising, phase_labels, split_phase_data, z2_signs
+from physlens.supervised.data import (
+    ORDERED,
+    UNLABELLED,
+    load_ising,
+    phase_labels,
+    split_phase_data,
+    z2_signs,
+)
 
 torch.set_num_threads(1)
 
@@ -32,11 +39,17 @@ def test_split_is_disjoint_balanced_and_keeps_unlabelled_temperatures_for_testin
     labels = np.array([1, 1, 1, -1, -1, 0, 0])  # 3 ordered vs 2 disordered temperatures
     split = split_phase_data(labels, 40, 0.2, 0.25, np.random.default_rng(0))
     parts = {name: set(zip(*getattr(split, name))) for name in ("train", "val", "test")}
-    assert not (parts["train"] & parts["val"]) and not (parts["train"] & parts["test"]) and not (parts["val"] & parts["test"])
+    assert (
+        not (parts["train"] & parts["val"])
+        and not (parts["train"] & parts["test"])
+        and not (parts["val"] & parts["test"])
+    )
     for name in ("train", "val"):
         y = labels[getattr(split, name)[0]]
         assert UNLABELLED not in y
-        assert (y == ORDERED).sum() == (y == 0).sum()  # balanced: the constant predictor scores ln 2
+        assert (y == ORDERED).sum() == (
+            y == 0
+        ).sum()  # balanced: the constant predictor scores ln 2
     test_t = split.test[0]
     assert all((test_t == t).sum() == 40 for t in (3, 4))  # unlabelled temperatures: all samples
     again = split_phase_data(labels, 40, 0.2, 0.25, np.random.default_rng(0))
@@ -60,7 +73,9 @@ def test_z2_signs_are_balanced_plus_minus_one():
 def test_half_crossing_is_exact_for_a_linear_and_a_logistic_curve():
     t = np.linspace(1.0, 3.0, 9)
     assert tc.half_crossing(t, 1.0 - (t - 1.0) / 2.0) == pytest.approx(2.0)
-    t = np.linspace(2.0, 2.5, 101)  # logistic with centre 2.2692: linear interpolation is exact to O(dt^2)
+    t = np.linspace(
+        2.0, 2.5, 101
+    )  # logistic with centre 2.2692: linear interpolation is exact to O(dt^2)
     assert tc.half_crossing(t, expit(-(t - 2.2692) / 0.05)) == pytest.approx(2.2692, abs=1e-5)
     assert math.isnan(tc.half_crossing(t, np.full_like(t, 0.9)))
 
@@ -100,7 +115,17 @@ def test_order_parameter_rescaling_puts_threshold_crossings_on_the_nu_1_extrapol
     crossings = {}
     for beta_over_nu in (0.125, 0.0):
         crossings[beta_over_nu] = [
-            tc.half_crossing(T, expit(40 * (tc.order_parameter_scale(L, L0, beta_over_nu) * _scaling_order_parameter(T, L) - m_star)))
+            tc.half_crossing(
+                T,
+                expit(
+                    40
+                    * (
+                        tc.order_parameter_scale(L, L0, beta_over_nu)
+                        * _scaling_order_parameter(T, L)
+                        - m_star
+                    )
+                ),
+            )
             for L in sizes
         ]
     scaled, _, _ = tc.fit_finite_size(sizes, crossings[0.125], np.ones(len(sizes)))
@@ -175,7 +200,10 @@ def test_probe_names_are_checked_against_the_lattice():
 
 
 def outputs(root, name):
-    return {k: root / f"{name}.{ext}" for k, ext in (("model", "pt"), ("meta", "json"), ("history", "h5"))}
+    return {
+        k: root / f"{name}.{ext}"
+        for k, ext in (("model", "pt"), ("meta", "json"), ("history", "h5"))
+    }
 
 
 @pytest.fixture(scope="session")
@@ -192,7 +220,16 @@ def tiny_stage(tiny, tmp_path_factory):
         members.append((o["model"], o["meta"]))
     preds = {size: out / f"pred_L{size}.h5" for size in files}
     for size, path in preds.items():
-        pipeline.predict_phase(members, files[L], files[size], size, sup, seed, path, beta_over_nu=sup["tc"]["beta_over_nu"])
+        pipeline.predict_phase(
+            members,
+            files[L],
+            files[size],
+            size,
+            sup,
+            seed,
+            path,
+            beta_over_nu=sup["tc"]["beta_over_nu"],
+        )
     res_tc = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "headline_tc.json")
     probes = {}
     for name in pipeline.probe_names(sup):
@@ -200,7 +237,14 @@ def tiny_stage(tiny, tmp_path_factory):
         pipeline.train_probe(files[sup["probes"]["L"]], name, sup, tr, seed, o)
         probes[name] = (o["model"], o["meta"])
     res_probes = pipeline.analyse_probes(
-        probes, files[sup["probes"]["L"]], sup, seed, out / "outputs.h5", out / "losses.csv", out / "decision.csv", out / "headline_probes.json"
+        probes,
+        files[sup["probes"]["L"]],
+        sup,
+        seed,
+        out / "outputs.h5",
+        out / "losses.csv",
+        out / "decision.csv",
+        out / "headline_probes.json",
     )
     return cfg, files, out, members, preds, res_tc, res_probes
 
@@ -234,7 +278,9 @@ def test_classifier_training_is_deterministic(tiny, tiny_stage, tmp_path):
     cfg, files = tiny
     sup = cfg["supervised"]
     o = outputs(tmp_path, "again")
-    pipeline.train_phase_classifier(files[sup["classifier"]["L"]], 0, sup, cfg["training"], cfg["seed"], o)
+    pipeline.train_phase_classifier(
+        files[sup["classifier"]["L"]], 0, sup, cfg["training"], cfg["seed"], o
+    )
     a = torch.load(tiny_stage[3][0][0], weights_only=True)
     b = torch.load(o["model"], weights_only=True)
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -244,4 +290,6 @@ def test_prediction_refuses_a_model_trained_on_other_data(tiny, tiny_stage, tmp_
     cfg, files = tiny
     members = tiny_stage[3]
     with pytest.raises(DataFileError, match="L8.h5: checksum differs"):
-        pipeline.predict_phase(members, files[8], files[8], 8, cfg["supervised"], cfg["seed"], tmp_path / "p.h5")
+        pipeline.predict_phase(
+            members, files[8], files[8], 8, cfg["supervised"], cfg["seed"], tmp_path / "p.h5"
+        )

@@ -23,22 +23,34 @@ SIZES = (8, 12, 16)
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     params = ising_params(
-        temperatures={"coarse": {"start": 1.0, "stop": 3.5, "num": 11}, "fine": {"start": 2.0, "stop": 2.6, "num": 7}},
+        temperatures={
+            "coarse": {"start": 1.0, "stop": 3.5, "num": 11},
+            "fine": {"start": 2.0, "stop": 2.6, "num": 7},
+        },
         samples_per_temperature=128,
     )
     files = make_ising_files(tmp_path_factory.mktemp("ising_small"), SIZES, params)
     cfg = load_config("config/test.yaml")
     sup = cfg["supervised"]
     sup["val_fraction"], sup["test_fraction"] = 0.2, 0.25
-    sup["classifier"].update(L=16, members=1, architecture={"channels": [8], "kernel": 3, "activation": "tanh", "z2_odd": True},
-                             train={"epochs": 30, "lr": 0.01, "patience": 8, "batch_size": 32})
+    sup["classifier"].update(
+        L=16,
+        members=1,
+        architecture={"channels": [8], "kernel": 3, "activation": "tanh", "z2_odd": True},
+        train={"epochs": 30, "lr": 0.01, "patience": 8, "batch_size": 32},
+    )
     sup["tc"]["bootstrap"] = 100
-    sup["probes"].update(L=16, channels=4, train={"epochs": 40, "lr": 0.1, "batch_size": 32, "patience": 10})
+    sup["probes"].update(
+        L=16, channels=4, train={"epochs": 40, "lr": 0.1, "batch_size": 32, "patience": 10}
+    )
     return cfg, files, tmp_path_factory.mktemp("supervised_small")
 
 
 def paths(root, name):
-    return {k: root / f"{name}.{ext}" for k, ext in (("model", "pt"), ("meta", "json"), ("history", "h5"))}
+    return {
+        k: root / f"{name}.{ext}"
+        for k, ext in (("model", "pt"), ("meta", "json"), ("history", "h5"))
+    }
 
 
 def test_probe_losses_single_out_the_1x2_net(setup):
@@ -49,7 +61,16 @@ def test_probe_losses_single_out_the_1x2_net(setup):
         o = paths(out, name)
         pipeline.train_probe(files[16], name, sup, cfg["training"], cfg["seed"], o)
         models[name] = (o["model"], o["meta"])
-    res = pipeline.analyse_probes(models, files[16], sup, cfg["seed"], out / "o.h5", out / "l.csv", out / "d.csv", out / "h.json")
+    res = pipeline.analyse_probes(
+        models,
+        files[16],
+        sup,
+        cfg["seed"],
+        out / "o.h5",
+        out / "l.csv",
+        out / "d.csv",
+        out / "h.json",
+    )
     val = {r["receptive_field"]: r["val_loss"] for r in res["losses"]}
     assert val["1x2"] < 0.05
     assert val["1x1"] == pytest.approx(math.log(2), abs=0.02)  # no better than the constant
@@ -67,7 +88,9 @@ def test_classifier_tc_is_within_a_few_percent_of_onsager(setup):
     preds = {}
     for L in SIZES:
         preds[L] = out / f"pred{L}.h5"
-        pipeline.predict_phase([(o["model"], o["meta"])], files[16], files[L], L, sup, seed, preds[L])
+        pipeline.predict_phase(
+            [(o["model"], o["meta"])], files[16], files[L], L, sup, seed, preds[L]
+        )
     res = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "tc.json")
     tcs = [r["tc"] for r in res["rows"]]
     assert all(t > TC_EXACT for t in tcs)  # finite lattices order above Tc (pseudo-critical shift)

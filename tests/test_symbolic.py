@@ -24,9 +24,9 @@ def _data(key, n, k, low, high):
 
 def test_pareto_filter_keeps_only_improvements():
     c = np.array([5, 1, 3, 3, 7, 9])
-    l = np.array([0.2, 1.0, 0.5, 0.4, 0.3, 0.01])
-    idx = S.pareto_filter(c, l)
-    assert list(c[idx]) == [1, 3, 5, 9] and list(l[idx]) == [1.0, 0.4, 0.2, 0.01]
+    loss = np.array([0.2, 1.0, 0.5, 0.4, 0.3, 0.01])
+    idx = S.pareto_filter(c, loss)
+    assert list(c[idx]) == [1, 3, 5, 9] and list(loss[idx]) == [1.0, 0.4, 0.2, 0.01]
 
 
 def test_select_model_takes_the_knee():

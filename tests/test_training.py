@@ -77,11 +77,19 @@ def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path):
     resumed = run(resume_dir=tmp_path, callbacks=[lambda e, r: seen.append(e)])
     assert seen == [3, 4, 5]  # only the remaining epochs ran
     assert same_weights(reference.model, resumed.model)
-    np.testing.assert_array_equal(reference.history["val_loss"].values, resumed.history["val_loss"].values)
+    np.testing.assert_array_equal(
+        reference.history["val_loss"].values, resumed.history["val_loss"].values
+    )
 
 
 PLATEAU = TrainSettings(
-    epochs=20, batch_size=8, lr=0.5, patience=100, lr_plateau_factor=0.5, lr_plateau_patience=0, device="cpu"
+    epochs=20,
+    batch_size=8,
+    lr=0.5,
+    patience=100,
+    lr_plateau_factor=0.5,
+    lr_plateau_patience=0,
+    device="cpu",
 )
 
 
@@ -100,7 +108,11 @@ def test_plateau_schedule_lowers_the_rate_only_after_an_epoch_without_improvemen
 def test_resume_restores_the_plateau_schedule(tmp_path):
     reference = run(settings=PLATEAU)
     with pytest.raises(Killed):
-        run(settings=PLATEAU, resume_dir=tmp_path, callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 9 else None])
+        run(
+            settings=PLATEAU,
+            resume_dir=tmp_path,
+            callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 9 else None],
+        )
     resumed = run(settings=PLATEAU, resume_dir=tmp_path)
     assert same_weights(reference.model, resumed.model)
     np.testing.assert_array_equal(reference.history["lr"].values, resumed.history["lr"].values)
@@ -108,7 +120,10 @@ def test_resume_restores_the_plateau_schedule(tmp_path):
 
 def test_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
     with pytest.raises(Killed):
-        run(resume_dir=tmp_path, callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 1 else None])
+        run(
+            resume_dir=tmp_path,
+            callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 1 else None],
+        )
     seen = []
     other = TrainSettings(epochs=3, batch_size=16, lr=0.01, patience=100, device="cpu")
     run(settings=other, resume_dir=tmp_path, callbacks=[lambda e, r: seen.append(e)])
@@ -139,7 +154,14 @@ def saved(tmp_path):
     data.write_bytes(b"pretend training data")
     res = run()
     pt, meta = tmp_path / "m.pt", tmp_path / "m.json"
-    save_model(res.model, pt, meta, metadata={"seed": 5, "data_sha256": sha256sum(data)}, history=res.history, history_path=tmp_path / "h.h5")
+    save_model(
+        res.model,
+        pt,
+        meta,
+        metadata={"seed": 5, "data_sha256": sha256sum(data)},
+        history=res.history,
+        history_path=tmp_path / "h.h5",
+    )
     return res.model, pt, meta, data
 
 

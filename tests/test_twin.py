@@ -18,7 +18,9 @@ from physlens.training import TrainSettings
 
 def _twin(n_features=3, seed=0):
     torch.manual_seed(seed)
-    return build_model({"name": "twin_mlp", "n_features": n_features, "hidden": [16, 16], "activation": "relu"})
+    return build_model(
+        {"name": "twin_mlp", "n_features": n_features, "hidden": [16, 16], "activation": "relu"}
+    )
 
 
 def test_symmetric_twin_is_exactly_antisymmetric_and_zero_on_the_diagonal():
@@ -54,7 +56,9 @@ class _Oracle(torch.nn.Module):
 
     def forward(self, x):
         a, b, c = x[:, 0], x[:, 1], x[:, 2]
-        return torch.stack([self.difference(a, b), self.difference(b, c), self.difference(c, a)], -1)
+        return torch.stack(
+            [self.difference(a, b), self.difference(b, c), self.difference(c, a)], -1
+        )
 
 
 def test_anchor_average_is_exact_for_exact_differences():
@@ -113,9 +117,16 @@ def test_tiny_tnnr_fit_beats_a_constant_predictor():
     std = tnnr.Standardiser(X[:100], y[:100])
     settings = TrainSettings(epochs=8, batch_size=128, lr=3e-3, patience=8, device="cpu")
     res = tnnr.train_twin(
-        std.x(X[:100]), std.y(y[:100]), np.empty((0, 2), np.float32), std.x(X[100:150]), std.y(y[100:150]),
-        {"name": "twin_mlp", "hidden": [32, 32], "activation": "relu"}, settings, seed=5,
-        n_triplets=3000, loop_weight=1.0,
+        std.x(X[:100]),
+        std.y(y[:100]),
+        np.empty((0, 2), np.float32),
+        std.x(X[100:150]),
+        std.y(y[100:150]),
+        {"name": "twin_mlp", "hidden": [32, 32], "activation": "relu"},
+        settings,
+        seed=5,
+        n_triplets=3000,
+        loop_weight=1.0,
     )
     mean, sigma = tnnr.tnnr_predict(res.model, std.x(X[150:]), std.x(X[:100]), std.y(y[:100]))
     pred = std.y_back(mean)
@@ -131,9 +142,19 @@ def test_twin_training_is_deterministic_for_a_seed():
     arch = {"name": "twin_mlp", "hidden": [8], "activation": "relu"}
 
     def fit(seed):
-        res = tnnr.train_twin(X[:60].astype(np.float32), y[:60].astype(np.float32), X[60:90].astype(np.float32),
-                              X[90:].astype(np.float32), y[90:].astype(np.float32), arch, settings, seed,
-                              n_triplets=300, loop_weight=1.0, semi_fraction=0.5)
+        res = tnnr.train_twin(
+            X[:60].astype(np.float32),
+            y[:60].astype(np.float32),
+            X[60:90].astype(np.float32),
+            X[90:].astype(np.float32),
+            y[90:].astype(np.float32),
+            arch,
+            settings,
+            seed,
+            n_triplets=300,
+            loop_weight=1.0,
+            semi_fraction=0.5,
+        )
         return res.model.state_dict()
 
     a, b, c = fit(9), fit(9), fit(10)

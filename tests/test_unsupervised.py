@@ -68,7 +68,9 @@ def test_losses_match_closed_forms():
     assert float(Z.site_nll(-30 * spins, spins).min()) == pytest.approx(25 * 30, rel=1e-6)
     # KL(N(mu, s^2) || N(0, 1)) = (mu^2 + s^2 - 1 - ln s^2) / 2 per dimension
     mu, logvar = torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, np.log(4.0)]])
-    assert float(Z.kl_to_standard_normal(mu, logvar)) == pytest.approx(0.5 * (1 + 4 - 1 - np.log(4.0)))
+    assert float(Z.kl_to_standard_normal(mu, logvar)) == pytest.approx(
+        0.5 * (1 + 4 - 1 - np.log(4.0))
+    )
     loss = Z.vae_loss((torch.zeros(1, 5, 5), mu, logvar), spins[:1], beta=2.0)
     assert float(loss) == pytest.approx(25 * np.log(2.0) + 2.0 * 0.5 * (4 - np.log(4.0)), rel=1e-6)
 
@@ -101,7 +103,17 @@ def test_wrong_lattice_size_names_file_and_key(tmp_path):
 
 
 def test_model_names_and_config_slices():
-    unsup = {"val_fraction": 0.2, "autoencoder": {"variants": ["ae", "vae"], "latent_dims": [1, 2], "hidden": [8], "activation": "relu", "beta": 1.0, "train": {}}}
+    unsup = {
+        "val_fraction": 0.2,
+        "autoencoder": {
+            "variants": ["ae", "vae"],
+            "latent_dims": [1, 2],
+            "hidden": [8],
+            "activation": "relu",
+            "beta": 1.0,
+            "train": {},
+        },
+    }
     assert model_names(unsup) == ["ae1", "ae2", "vae1", "vae2"]
     assert parse_model_name("vae2") == ("vae", 2)
     with pytest.raises(ValueError, match="ae<d> or vae<d>"):
@@ -126,7 +138,10 @@ def test_first_principal_component_is_the_uniform_mode():
     comps = pca.components_ * P.component_signs(pca.components_)[:, None]
     assert P.uniform_overlap(comps)[0] > 0.99
     assert np.all(P.uniform_overlap(comps)[1:] < 0.2)
-    proj = pca.transform(spins.reshape(n, -1).astype(float))[:, 0] * P.component_signs(pca.components_)[0]
+    proj = (
+        pca.transform(spins.reshape(n, -1).astype(float))[:, 0]
+        * P.component_signs(pca.components_)[0]
+    )
     assert P.pearson(proj, spins.mean(axis=(1, 2))) > 0.99
     assert comps.sum(axis=1)[0] > 0  # sign convention: along +M
 
@@ -140,7 +155,9 @@ def test_steepest_change_finds_a_planted_inflection_point():
     t0, width = 2.3, 0.12
     rng = np.random.default_rng(3)
     # per-sample values whose mean is a smooth step centred on t0 (an order parameter)
-    values = (0.5 * (1 - np.tanh((t - t0) / width)))[:, None] + 0.05 * rng.standard_normal((len(t), 200))
+    values = (0.5 * (1 - np.tanh((t - t0) / width)))[:, None] + 0.05 * rng.standard_normal(
+        (len(t), 200)
+    )
     assert steepest_change(t, values.mean(axis=1)) == pytest.approx(t0, abs=0.03)
     res = tc_with_bootstrap(t, values, np.random.default_rng(4), 40)
     assert res["tc"] == pytest.approx(t0, abs=0.03)
@@ -172,7 +189,9 @@ def test_phase_groups_and_silhouette_on_planted_clusters():
     m = np.array([[0.9, -0.9, 0.95, -0.95], [0.5, -0.1, 0.2, 0.0], [0.01, -0.02, 0.03, 0.0]])
     groups = Z.phase_groups(temps, m, 1.8, 2.8)
     assert groups.tolist() == [[0, 1, 0, 1], [-1, -1, -1, -1], [2, 2, 2, 2]]
-    codes = np.where(groups == 0, 3.0, np.where(groups == 1, -3.0, 0.0)) + 0.01 * np.arange(12).reshape(3, 4)
+    codes = np.where(groups == 0, 3.0, np.where(groups == 1, -3.0, 0.0)) + 0.01 * np.arange(
+        12
+    ).reshape(3, 4)
     assert Z.cluster_silhouette(codes.ravel(), groups.ravel()) > 0.95
     with pytest.raises(ValueError, match="ordered_max"):
         Z.phase_groups(temps, m, 2.8, 1.8)
@@ -195,12 +214,22 @@ def test_two_phase_dataset_gives_three_latent_clusters(variant):
     model = seeded_model({"name": variant, "L": L, "latent_dim": 1, "hidden": [32]}, seed=3)
     val = rng.uniform(size=len(X)) < 0.2
     settings = TrainSettings(epochs=10, batch_size=32, lr=3e-3, patience=10, device="cpu")
-    result = train(model, (X[~val], X[~val]), (X[val], X[val]), settings, seed=3, loss_fn=Z.loss_for(model), name=variant)
+    result = train(
+        model,
+        (X[~val], X[~val]),
+        (X[val], X[val]),
+        settings,
+        seed=3,
+        loss_fn=Z.loss_for(model),
+        name=variant,
+    )
     codes, nll = Z.encode_and_score(result.model, X)
     assert Z.cluster_silhouette(codes, labels) > 0.7
     z = codes[:, 0]
     centre = np.median(z[labels == Z.DISORDERED])
-    assert np.sign(np.median(z[labels == Z.ORDERED_UP]) - centre) == -np.sign(np.median(z[labels == Z.ORDERED_DOWN]) - centre)
+    assert np.sign(np.median(z[labels == Z.ORDERED_UP]) - centre) == -np.sign(
+        np.median(z[labels == Z.ORDERED_DOWN]) - centre
+    )
     # ordered lattices are easy to reconstruct, random ones cost ~ ln 2 per site
     assert nll[labels != Z.DISORDERED].mean() < 0.3
     assert nll[labels == Z.DISORDERED].mean() == pytest.approx(np.log(2), abs=0.1)
@@ -214,12 +243,33 @@ TINY = {
     "symmetrize": True,
     "val_fraction": 0.25,
     "pca": {"n_components": 3},
-    "autoencoder": {"variants": ["ae", "vae"], "latent_dims": [1, 2], "hidden": [16], "activation": "relu", "beta": 1.0, "train": {"epochs": 3, "batch_size": 32}},
+    "autoencoder": {
+        "variants": ["ae", "vae"],
+        "latent_dims": [1, 2],
+        "hidden": [16],
+        "activation": "relu",
+        "beta": 1.0,
+        "train": {"epochs": 3, "batch_size": 32},
+    },
     "clusters": {"ordered_max": 1.8, "disordered_min": 2.8},
     "tc": {"bootstrap": 10, "tolerance": 0.05},
 }
-TRAINING = {"device": "cpu", "mixed_precision": False, "epochs": 20, "batch_size": 64, "lr": 1e-3, "weight_decay": 0.0, "patience": 5, "min_delta": 0.0, "augment_spin_flip": True}
-PROBING = {"observables": {"ising": ["magnetization", "energy"]}, "bootstrap_resamples": 10, "cv_folds": 3}
+TRAINING = {
+    "device": "cpu",
+    "mixed_precision": False,
+    "epochs": 20,
+    "batch_size": 64,
+    "lr": 1e-3,
+    "weight_decay": 0.0,
+    "patience": 5,
+    "min_delta": 0.0,
+    "augment_spin_flip": True,
+}
+PROBING = {
+    "observables": {"ising": ["magnetization", "energy"]},
+    "bootstrap_resamples": 10,
+    "cv_folds": 3,
+}
 
 
 @pytest.fixture(scope="module")
@@ -240,13 +290,19 @@ def test_pca_stage_files(tiny_data, tmp_path):
         assert f["components"].shape == (3, 8, 8)
         assert f["projection"].shape == (7, 16, 3)
         assert np.all(np.diff(f["explained_variance_ratio"].values) <= 0)
-    records = {r["name"]: r for r in json.loads((tmp_path / "headline.json").read_text())["records"]}
+    records = {
+        r["name"]: r for r in json.loads((tmp_path / "headline.json").read_text())["records"]
+    }
     assert records["unsupervised.pca.tc"]["reference"] == pytest.approx(TC_EXACT)
-    assert records["unsupervised.pca.pc1_uniform_overlap"]["value"] == pytest.approx(float(ds["uniform_overlap"][0]))
+    assert records["unsupervised.pca.pc1_uniform_overlap"]["value"] == pytest.approx(
+        float(ds["uniform_overlap"][0])
+    )
 
 
 @pytest.mark.parametrize("name", ["ae2", "vae1"])
-def test_autoencoder_training_is_deterministic_and_analysis_writes_its_files(tiny_data, tmp_path, name):
+def test_autoencoder_training_is_deterministic_and_analysis_writes_its_files(
+    tiny_data, tmp_path, name
+):
     a = _train(tiny_data, name, tmp_path / "a")
     b = _train(tiny_data, name, tmp_path / "b")
     # same config -> same weights (compared as tensors: torch.save's zip embeds the file name)
@@ -256,7 +312,18 @@ def test_autoencoder_training_is_deterministic_and_analysis_writes_its_files(tin
     assert meta["architecture"]["latent_dim"] == int(name[-1])
     assert meta["metrics"]["epochs_run"] == 3
     out = tmp_path / "analysis"
-    pipeline.analyse_autoencoder(a["model"], a["meta"], tiny_data, name, TINY, PROBING, 7, out / "latent.h5", out / "ranking.h5", out / "headline.json")
+    pipeline.analyse_autoencoder(
+        a["model"],
+        a["meta"],
+        tiny_data,
+        name,
+        TINY,
+        PROBING,
+        7,
+        out / "latent.h5",
+        out / "ranking.h5",
+        out / "headline.json",
+    )
     with xr.open_dataset(out / "latent.h5", engine="h5netcdf") as f:
         assert f["code"].shape == (7, 16, int(name[-1]))
         assert f["reconstruction_loss"].shape == (7, 16)
@@ -265,4 +332,8 @@ def test_autoencoder_training_is_deterministic_and_analysis_writes_its_files(tin
     with xr.open_dataset(out / "ranking.h5", engine="h5netcdf") as f:
         assert set(f.observable.values) == {"magnetization", "energy"}
     names = {r["name"] for r in json.loads((out / "headline.json").read_text())["records"]}
-    assert {f"unsupervised.{name}.tc_latent", f"unsupervised.{name}.latent_magnetization_abs_spearman", f"unsupervised.{name}.phase_silhouette"} <= names
+    assert {
+        f"unsupervised.{name}.tc_latent",
+        f"unsupervised.{name}.latent_magnetization_abs_spearman",
+        f"unsupervised.{name}.phase_silhouette",
+    } <= names

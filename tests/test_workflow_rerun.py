@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import TINY_CONFIG, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -46,6 +46,22 @@ def test_snakefmt_check_is_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+PYTHON_DIRS = ["src", "tests", "benchmarks", "workflow/scripts"]
+
+
+@pytest.mark.parametrize("args", [["format", "--check"], ["check"]], ids=["format", "lint"])
+def test_ruff_is_clean(args):
+    """Python style is checked like the rules' (rule set in pyproject.toml)."""
+    proc = subprocess.run(
+        [str(BIN / "ruff"), *args, *PYTHON_DIRS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_snakefile_sets_min_version():
     assert re.search(r'^min_version\("\d+', (ROOT / "Snakefile").read_text(), re.M)
 
@@ -78,7 +94,10 @@ def _pyproject_deps() -> dict[str, str]:
 def _optional_unpinned() -> set[str]:
     """Extras that this machine cannot run (PySR needs Julia) are not in constraints.txt."""
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {re.match(r"[A-Za-z0-9_.\-]+", d).group(0).lower() for d in meta["optional-dependencies"]["pysr"]}
+    return {
+        re.match(r"[A-Za-z0-9_.\-]+", d).group(0).lower()
+        for d in meta["optional-dependencies"]["pysr"]
+    }
 
 
 def _constraints() -> dict[str, str]:

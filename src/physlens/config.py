@@ -82,9 +82,7 @@ def _semantic_errors(cfg: dict) -> list[str]:
             f"ising.algorithm.wolff_window = {window!r}: give [T_lo, T_hi] or [] to disable Wolff"
         )
     elif len(window) == 2 and window[1] < window[0]:
-        errors.append(
-            f"ising.algorithm.wolff_window = {window!r}: T_hi must be >= T_lo"
-        )
+        errors.append(f"ising.algorithm.wolff_window = {window!r}: T_hi must be >= T_lo")
     colour_by = cfg.get("representations", {}).get("embeddings", {}).get("colour_by", [])
     if colour_by:
         from physlens.observables import list_observables
@@ -112,9 +110,7 @@ def validate_config(cfg: dict, schema: dict | None = None) -> dict:
     if not messages:
         messages = _semantic_errors(cfg)
     if messages:
-        raise ConfigError(
-            "invalid physlens config:\n  " + "\n  ".join(dict.fromkeys(messages))
-        )
+        raise ConfigError("invalid physlens config:\n  " + "\n  ".join(dict.fromkeys(messages)))
     _sort_keys_in_place(cfg)
     return cfg
 
@@ -245,7 +241,9 @@ def config_docs(schema: dict | None = None) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in _rows(schema, schema, ""):
-        lines.append("| `" + row[0] + "` | " + " | ".join(c.replace("|", "\\|") for c in row[1:]) + " |")
+        lines.append(
+            "| `" + row[0] + "` | " + " | ".join(c.replace("|", "\\|") for c in row[1:]) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 

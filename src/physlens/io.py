@@ -6,9 +6,9 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 class DataFileError(RuntimeError):
@@ -24,9 +24,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent
-    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     # mkstemp creates 0600; give the result the permissions a plain open() would have
@@ -111,10 +109,14 @@ def load_dataset(path: str | os.PathLike, required: tuple[str, ...] = (), dims: 
     try:
         for name, expected in (dims or {}).items():
             if ds[name].dims != tuple(expected):
-                raise DataFileError(f"{path}: {name} has dims {ds[name].dims}, expected {tuple(expected)}")
+                raise DataFileError(
+                    f"{path}: {name} has dims {ds[name].dims}, expected {tuple(expected)}"
+                )
         ds = ds.load()
     except (OSError, ValueError, RuntimeError) as exc:
-        raise DataFileError(f"{path}: cannot read the data (truncated or corrupted?): {exc}") from exc
+        raise DataFileError(
+            f"{path}: cannot read the data (truncated or corrupted?): {exc}"
+        ) from exc
     finally:
         ds.close()
     return ds

@@ -13,8 +13,8 @@ domain_wall_density = (1 - nn_correlation) / 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 

@@ -39,7 +39,7 @@ def base_attrs(seed: int | None = None, *, timestamp: bool = False, **extra) -> 
         "python_version": platform.python_version(),
     }
     if timestamp:
-        attrs["created_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        attrs["created_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     if seed is not None:
         attrs["seed"] = int(seed)
     attrs.update(extra)
@@ -48,9 +48,25 @@ def base_attrs(seed: int | None = None, *, timestamp: bool = False, **extra) -> 
 
 # Packages whose versions decide the numbers; recorded with every report.
 KEY_PACKAGES = (
-    "numpy", "scipy", "numba", "llvmlite", "h5py", "h5netcdf", "xarray", "pandas",
-    "scikit-learn", "umap-learn", "torch", "captum", "sympy", "pyoperon", "pysr", "matplotlib", "seaborn",
-    "snakemake", "snakemake-executor-plugin-slurm",
+    "numpy",
+    "scipy",
+    "numba",
+    "llvmlite",
+    "h5py",
+    "h5netcdf",
+    "xarray",
+    "pandas",
+    "scikit-learn",
+    "umap-learn",
+    "torch",
+    "captum",
+    "sympy",
+    "pyoperon",
+    "pysr",
+    "matplotlib",
+    "seaborn",
+    "snakemake",
+    "snakemake-executor-plugin-slurm",
 )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from physlens.io import atomic_path, read_json, write_json
 from physlens.provenance import base_attrs
+from physlens.references import reference as literature_reference
 
 TOLERANCE_KINDS = ("relative", "absolute", "sigma", "at_least", "at_most")
 STATUSES = ("met", "missed", "info")
@@ -90,15 +91,30 @@ def headline(
     tolerance: float | None = None,
     tolerance_kind: str = "relative",
     description: str = "",
+    ref: str | None = None,
     **context,
 ) -> dict:
     """One headline record with its verdict. `context` holds small extra labels (L, T, ...).
+
+    `ref` names a literature reference in ``resources/references.yaml``
+    (:mod:`physlens.references`): its value, uncertainty and full citation become the record's
+    reference, unless `reference` is given too (a threshold derived from the reference). A
+    reference not checked against its source text is recorded but not judged ('info').
 
     JSON has no NaN or infinity: a number that could not be measured (NaN, inf) is recorded
     as null, and a null value with a reference is judged 'missed'.
     """
     if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]=]+", name):
         raise ValueError(f"headline name {name!r}: use letters, digits and _ . - [ ] =")
+    checked = True
+    if ref is not None:
+        lit = literature_reference(ref)
+        checked = lit.checked
+        if reference is None:
+            reference, reference_uncertainty = lit.value, lit.uncertainty
+        reference_source = (
+            lit.citation if not reference_source else f"{reference_source} ({lit.citation})"
+        )
     record = {
         "name": name,
         "stage": stage,
@@ -111,15 +127,20 @@ def headline(
         "tolerance": finite_or_none(tolerance),
         "tolerance_kind": tolerance_kind,
         "description": description,
+        "reference_key": ref,
         "context": {k: _json_safe(v) for k, v in context.items()},
     }
-    record["status"] = judge(
-        record["value"],
-        record["reference"],
-        record["tolerance"],
-        tolerance_kind,
-        record["uncertainty"],
-        record["reference_uncertainty"],
+    record["status"] = (
+        "info"
+        if not checked
+        else judge(
+            record["value"],
+            record["reference"],
+            record["tolerance"],
+            tolerance_kind,
+            record["uncertainty"],
+            record["reference_uncertainty"],
+        )
     )
     return record
 

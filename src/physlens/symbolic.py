@@ -30,15 +30,16 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Mapping, Sequence
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import sympy
 
-from physlens.seeding import derive_seed, rng as seeded_rng
+from physlens.seeding import derive_seed
+from physlens.seeding import rng as seeded_rng
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class SymbolicResult:
 # --- engine availability ---------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def pysr_available(timeout_s: float = 120.0) -> tuple[bool, str]:
     """(available, reason). Probes `import pysr` in a subprocess so a Julia download or hang
     can never block or pollute this process; offline, juliapkg is told not to fetch."""
@@ -309,8 +310,8 @@ def _fit_pysr(X, y, budget, seed):
     model.fit(X, y, variable_names=[f"x{i}" for i in range(X.shape[1])])
     eq = model.equations_
     rows = [
-        (int(c), float(l), str(s))
-        for c, l, s in zip(eq["complexity"], eq["loss"], eq["sympy_format"])
+        (int(c), float(loss), str(s))
+        for c, loss, s in zip(eq["complexity"], eq["loss"], eq["sympy_format"])
     ]
     return rows, _version("pysr")
 
@@ -356,7 +357,9 @@ def fit_formula(
     fit = _fit_pysr if concrete == "pysr" else _fit_operon
     rows = []
     for k in range(int(budget["restarts"])):
-        more, engine_version = fit(X, y, budget, seed if k == 0 else derive_seed(seed, "restart", k))
+        more, engine_version = fit(
+            X, y, budget, seed if k == 0 else derive_seed(seed, "restart", k)
+        )
         rows += more
     wall = time.perf_counter() - t0
 

@@ -21,9 +21,9 @@ import logging
 import math
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -32,7 +32,14 @@ import torch.nn.functional as F
 import xarray as xr
 from tqdm import tqdm
 
-from physlens.io import DataFileError, atomic_path, read_json, sha256sum, to_netcdf_atomic, write_json
+from physlens.io import (
+    DataFileError,
+    atomic_path,
+    read_json,
+    sha256sum,
+    to_netcdf_atomic,
+    write_json,
+)
 from physlens.models import build_model
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
@@ -63,7 +70,7 @@ class TrainSettings:
     lr_plateau_patience: int = 3
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "TrainSettings":
+    def from_config(cls, cfg: dict) -> TrainSettings:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in cfg.items() if k in known})
 
@@ -137,12 +144,17 @@ def mean_loss(model, X, y, loss_fn, batch_size, device, amp_dtype=None) -> float
 
 
 @torch.no_grad()
-def predict(model, X, batch_size: int = 1024, device: str | torch.device = "cpu", transform=torch.sigmoid) -> np.ndarray:
+def predict(
+    model, X, batch_size: int = 1024, device: str | torch.device = "cpu", transform=torch.sigmoid
+) -> np.ndarray:
     """Model outputs on X (default: sigmoid of the logits, i.e. probabilities) as float64."""
     device = torch.device(device)
     model = model.to(device).eval()
     X = torch.as_tensor(X, dtype=torch.float32)
-    out = [transform(model(X[idx].to(device)).float()).cpu() for idx in _batches(len(X), batch_size, None)]
+    out = [
+        transform(model(X[idx].to(device)).float()).cpu()
+        for idx in _batches(len(X), batch_size, None)
+    ]
     return torch.cat(out).double().numpy() if out else np.empty(0)
 
 
@@ -202,7 +214,10 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     plateau = (
         torch.optim.lr_scheduler.ReduceLROnPlateau(
-            opt, factor=settings.lr_plateau_factor, patience=settings.lr_plateau_patience, threshold=0.0
+            opt,
+            factor=settings.lr_plateau_factor,
+            patience=settings.lr_plateau_patience,
+            threshold=0.0,
         )
         if settings.lr_plateau_factor < 1.0
         else None
@@ -212,7 +227,14 @@ def train(
     if len(Xtr) == 0 or len(Xva) == 0:
         raise ValueError(f"{name}: empty training ({len(Xtr)}) or validation ({len(Xva)}) set")
 
-    fp = fingerprint(getattr(model, "arch", None), asdict(settings), int(seed), list(fingerprint_extra), len(Xtr), len(Xva))
+    fp = fingerprint(
+        getattr(model, "arch", None),
+        asdict(settings),
+        int(seed),
+        list(fingerprint_extra),
+        len(Xtr),
+        len(Xva),
+    )
     ckpt_path = Path(resume_dir) / "checkpoint.pt" if resume_dir is not None else None
     state = _load_checkpoint(ckpt_path, fp) if ckpt_path else None
     hist = {"train_loss": [], "val_loss": [], "lr": [], "seconds": []}
@@ -224,7 +246,11 @@ def train(
         if plateau is not None:
             plateau.load_state_dict(state["plateau"])
         hist = {k: list(v) for k, v in state["history"].items()}
-        start_epoch, best_val, bad_epochs = state["epoch"] + 1, state["best_val"], state["bad_epochs"]
+        start_epoch, best_val, bad_epochs = (
+            state["epoch"] + 1,
+            state["best_val"],
+            state["bad_epochs"],
+        )
         best_state = state["best_model"]
         log.info("%s: resuming after epoch %d from %s", name, state["epoch"], ckpt_path)
 
@@ -304,14 +330,21 @@ def train(
         "device": device.type,
         "autocast_dtype": str(amp_dtype).replace("torch.", "") if amp_dtype else "float32",
     }
-    history = training_history(hist, seed=seed, name=name, **{k: metrics[k] for k in ("best_epoch", "device")})
+    history = training_history(
+        hist, seed=seed, name=name, **{k: metrics[k] for k in ("best_epoch", "device")}
+    )
     return TrainResult(model=model, history=history, metrics=metrics)
 
 
 def training_history(hist: dict, seed: int, name: str, **attrs) -> xr.Dataset:
     """Training curves as a labelled Dataset (dim epoch)."""
     n = len(hist["val_loss"])
-    units = {"train_loss": "nats per sample", "val_loss": "nats per sample", "lr": "", "seconds": "s"}
+    units = {
+        "train_loss": "nats per sample",
+        "val_loss": "nats per sample",
+        "lr": "",
+        "seconds": "s",
+    }
     return xr.Dataset(
         {k: ("epoch", np.asarray(v, float), {"units": units.get(k, "")}) for k, v in hist.items()},
         coords={"epoch": np.arange(n)},
@@ -330,7 +363,15 @@ def clear_resume(resume_dir: str | Path | None) -> None:
 # --- saving and loading -------------------------------------------------------------------------
 
 
-def save_model(model: nn.Module, pt_path, json_path, *, metadata: dict, history: xr.Dataset | None = None, history_path=None) -> dict:
+def save_model(
+    model: nn.Module,
+    pt_path,
+    json_path,
+    *,
+    metadata: dict,
+    history: xr.Dataset | None = None,
+    history_path=None,
+) -> dict:
     """State dict to `pt_path`, metadata (architecture, checksums, ...) to `json_path`, atomically."""
     with atomic_path(pt_path, suffix=".pt.tmp") as tmp:
         # through a file object: torch.save names the zip's inner folder after a path, and the
@@ -358,7 +399,9 @@ def load_model(pt_path, json_path=None, data_path=None) -> tuple[nn.Module, dict
     if not pt_path.exists():
         raise ModelFileError(f"{pt_path}: model weights not found")
     if sha256sum(pt_path) != meta.get("weights_sha256"):
-        raise ModelFileError(f"{pt_path}: checksum differs from {json_path} (weights replaced or corrupted)")
+        raise ModelFileError(
+            f"{pt_path}: checksum differs from {json_path} (weights replaced or corrupted)"
+        )
     if data_path is not None:
         recorded = meta.get("data_sha256")
         if recorded is None or sha256sum(data_path) != recorded:

@@ -6,4 +6,6 @@ from _common import setup  # noqa: E402
 from physlens.plots.supervised import plot_tc  # noqa: E402
 
 log = setup(snakemake)
-plot_tc(snakemake.input.table, snakemake.input.headline, snakemake.output[0], nu=snakemake.params.nu)
+plot_tc(
+    snakemake.input.table, snakemake.input.headline, snakemake.output[0], nu=snakemake.params.nu
+)

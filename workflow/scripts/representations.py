@@ -14,7 +14,9 @@ configure_torch(snakemake.threads)
 p, i, o, rule = snakemake.params, snakemake.input, snakemake.output, snakemake.rule
 specs = R.model_specs(p.models, i.models, i.metas, p.data)
 if rule == "representations_embeddings":
-    R.run_embeddings(specs, p.split, p.cfg, p.seed, list(o.h5), o.headline, threads=snakemake.threads)
+    R.run_embeddings(
+        specs, p.split, p.cfg, p.seed, list(o.h5), o.headline, threads=snakemake.threads
+    )
 elif rule == "representations_similarity":
     probes = [s for s in specs if s.name in p.probes]
     members = [s for s in specs if s.name not in p.probes]
@@ -24,7 +26,17 @@ elif rule == "representations_maximisation":
 elif rule == "representations_parsimony":
     rankings = dict(zip(p.models, i.rankings))
     symbolic = dict(zip(p.symbolic_models, i.symbolic))
-    R.run_parsimony(specs, rankings, symbolic, p.split, p.cfg["parsimony"], p.symbolic_link, p.seed, o.table, o.headline)
+    R.run_parsimony(
+        specs,
+        rankings,
+        symbolic,
+        p.split,
+        p.cfg["parsimony"],
+        p.symbolic_link,
+        p.seed,
+        o.table,
+        o.headline,
+    )
 else:
     raise KeyError(f"representations.py does not know rule {rule!r}")
 log.info("%s done", rule)

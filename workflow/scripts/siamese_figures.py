@@ -7,4 +7,6 @@ from physlens.plots.siamese import plot_coefficients, plot_latent  # noqa: E402
 
 setup(snakemake)
 plot_latent(snakemake.input.latent, snakemake.input.report, snakemake.output.latent)
-plot_coefficients(snakemake.input.coefficients, snakemake.input.report, snakemake.output.coefficients)
+plot_coefficients(
+    snakemake.input.coefficients, snakemake.input.report, snakemake.output.coefficients
+)

@@ -19,4 +19,9 @@ report = interpret_siamese(
     read_json(snakemake.input.metrics),
     dict(snakemake.output.items()),
 )
-log.info("%s: bottleneck ~ %s; polynomial %s", report["dataset"], report["learned_invariant"], report["polynomial"]["expression"])
+log.info(
+    "%s: bottleneck ~ %s; polynomial %s",
+    report["dataset"],
+    report["learned_invariant"],
+    report["polynomial"]["expression"],
+)

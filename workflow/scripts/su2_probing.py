@@ -8,5 +8,7 @@ from physlens.su2.learning import probe_logit  # noqa: E402
 
 log = setup(snakemake)
 p, i, o = snakemake.params, snakemake.input, snakemake.output
-ranking = probe_logit(i.predictions, i.data, {"probing": p.probing}, p.interpret, p.seed, o.ranking, o.headline)
+ranking = probe_logit(
+    i.predictions, i.data, {"probing": p.probing}, p.interpret, p.seed, o.ranking, o.headline
+)
 log.info("observables ranked first for the logit: %s", top_observables(ranking))

@@ -10,6 +10,15 @@ log = setup(snakemake)
 configure_torch(snakemake.threads)
 p, inp, out = snakemake.params, snakemake.input, snakemake.output
 models = {name: (pt, meta) for name, pt, meta in zip(p.names, inp.models, inp.metas)}
-res = analyse_probes(models, inp.data, {**p.split, "probes": p.probes}, p.seed, out.outputs, out.losses, out.decision, out.headline)
+res = analyse_probes(
+    models,
+    inp.data,
+    {**p.split, "probes": p.probes},
+    p.seed,
+    out.outputs,
+    out.losses,
+    out.decision,
+    out.headline,
+)
 for row in res["losses"]:
     log.info("%(receptive_field)s: train %(train_loss).3g, val %(val_loss).3g", row)

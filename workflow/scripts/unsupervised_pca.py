@@ -8,4 +8,6 @@ from physlens.unsupervised.pipeline import run_pca  # noqa: E402
 setup(snakemake)
 p = snakemake.params
 unsup = {**p.data, "pca": p.pca, "tc": p.tc}
-run_pca(snakemake.input.data, unsup, p.data["seed"], snakemake.output.pca, snakemake.output.headline)
+run_pca(
+    snakemake.input.data, unsup, p.data["seed"], snakemake.output.pca, snakemake.output.headline
+)

@@ -14,7 +14,7 @@ name) and the dataset (a tensor whose dimension 0 indexes samples).
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -489,9 +489,9 @@ def attribution_dataset(
             **{k: ("sample", np.asarray(v)) for k, v in (sample_coords or {}).items()},
         },
     )
-    ds["attribution"].attrs[
-        "description"
-    ] = "contribution of each input element to the explained output (same units as output)"
+    ds["attribution"].attrs["description"] = (
+        "contribution of each input element to the explained output (same units as output)"
+    )
     ds["delta"].attrs["description"] = (
         "LRP: output - sum(relevance) (bias and epsilon absorption); IG/DeepLIFT: sum(attr) - "
         "(f(x) - f(baseline)); NaN where the method has no such check"
@@ -504,6 +504,7 @@ def attribution_dataset(
 
 
 # --- physics comparison ------------------------------------------------------------------
+
 
 def relevance_bond_energy_correlation(
     relevance_maps, configs, directions: Sequence[str] = ("x", "y")

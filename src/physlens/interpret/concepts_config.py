@@ -57,7 +57,9 @@ def concepts_config_errors(config: dict) -> list[str]:
         )
     lo_q, hi_q = cf["knob_quantiles"]
     if not lo_q < hi_q:
-        errors.append(f"concepts.counterfactuals.knob_quantiles = {cf['knob_quantiles']!r}: need lo < hi")
+        errors.append(
+            f"concepts.counterfactuals.knob_quantiles = {cf['knob_quantiles']!r}: need lo < hi"
+        )
 
     # confounders
     y0, x0, h, w = conf["marker"]["region"]

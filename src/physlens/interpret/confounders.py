@@ -26,7 +26,9 @@ def marker_mask(L: int, region: tuple[int, int, int, int]) -> np.ndarray:
     return mask
 
 
-def add_marker(spins: np.ndarray, labels: np.ndarray, region, pattern: str = "checkerboard") -> np.ndarray:
+def add_marker(
+    spins: np.ndarray, labels: np.ndarray, region, pattern: str = "checkerboard"
+) -> np.ndarray:
     """Copy of `spins` (n, L, L) with a fixed spin pattern stamped on the samples with label 1.
 
     The checkerboard pattern is the most un-ordered patch there is, so a model that keys on

@@ -11,8 +11,8 @@ measuring observables on both says, in physical terms, what would have to change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -34,7 +34,9 @@ class ConceptDirection:
         return self.intercept + self.slope * (Z @ self.direction)
 
 
-def concept_directions(latents: np.ndarray, concepts: dict[str, np.ndarray]) -> dict[str, ConceptDirection]:
+def concept_directions(
+    latents: np.ndarray, concepts: dict[str, np.ndarray]
+) -> dict[str, ConceptDirection]:
     """Direction of steepest linear increase of each concept in latent space."""
     Z = np.asarray(latents, float).reshape(len(latents), -1)
     out = {}
@@ -43,7 +45,9 @@ def concept_directions(latents: np.ndarray, concepts: dict[str, np.ndarray]) -> 
         norm = float(np.linalg.norm(reg.coef_))
         if norm == 0:
             raise ValueError(f"concept {name!r} does not vary linearly with the latent code")
-        out[name] = ConceptDirection(name, reg.coef_ / norm, norm, float(reg.score(Z, c)), float(reg.intercept_))
+        out[name] = ConceptDirection(
+            name, reg.coef_ / norm, norm, float(reg.score(Z, c)), float(reg.intercept_)
+        )
     return out
 
 
@@ -117,7 +121,9 @@ def knob_sweep(
     return p.numpy(), x.numpy()
 
 
-def observable_changes(before: np.ndarray, after: np.ndarray, observables: dict[str, Callable]) -> dict:
+def observable_changes(
+    before: np.ndarray, after: np.ndarray, observables: dict[str, Callable]
+) -> dict:
     """Each observable on the decoded configurations before and after, and the change."""
     out = {}
     for name, fn in observables.items():

@@ -22,7 +22,7 @@ and autoencoders (targets = inputs). Use float64 models for the validation.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.optimize
@@ -339,9 +339,9 @@ def influence_on_test_loss(
             model=model_name,
         ),
     )
-    ds["predicted_delta_test_loss"].attrs[
-        "description"
-    ] = "first-order change of the mean test loss when the training point is removed"
+    ds["predicted_delta_test_loss"].attrs["description"] = (
+        "first-order change of the mean test loss when the training point is removed"
+    )
     return ds
 
 

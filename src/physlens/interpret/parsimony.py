@@ -33,7 +33,9 @@ def _weights(delta: pd.Series) -> pd.Series:
     return w / w.sum()
 
 
-def compare_explanations(y: np.ndarray, candidates: dict[str, tuple[np.ndarray, int]]) -> pd.DataFrame:
+def compare_explanations(
+    y: np.ndarray, candidates: dict[str, tuple[np.ndarray, int]]
+) -> pd.DataFrame:
     """Table of BIC, dBIC and Schwarz weight (``weight``) per candidate, best (lowest BIC)
     first; AIC, dAIC and the Akaike weight beside them."""
     rows = [

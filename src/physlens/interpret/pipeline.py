@@ -156,16 +156,22 @@ def run_probing(md: ModelData, probing_cfg: dict, seed: int, out_ranking, out_li
     from physlens.observables import compute_observables
 
     x, T, _ = md.samples("test")
-    names = list(probing_cfg.get("observables", {}).get("ising") or compute_observables(x[:1]).data_vars)
+    names = list(
+        probing_cfg.get("observables", {}).get("ising") or compute_observables(x[:1]).data_vars
+    )
     obs = compute_observables(x, names)
     logit = decision_logit(md.model, x)
     s = stage_seed(seed, md.name, "probing")
-    ranking = probing.rank_observables(logit, obs, names, seed=s, **probing.probing_kwargs(probing_cfg))
+    ranking = probing.rank_observables(
+        logit, obs, names, seed=s, **probing.probing_kwargs(probing_cfg)
+    )
     ranking.attrs.update(model=md.name, explained="pre-sigmoid logit of the decision neuron")
     probing.write_probing(ranking, out_ranking)
     H = pooled_hidden(md.model, x)
     if H is None:
-        raise ValueError(f"{md.name}: no hidden layer to probe (architecture {md.meta['architecture']})")
+        raise ValueError(
+            f"{md.name}: no hidden layer to probe (architecture {md.meta['architecture']})"
+        )
     lin = probing.linear_probe(H, obs, names, cv_folds=probing_cfg.get("cv_folds", 5), seed=s)
     lin.attrs.update(model=md.name, layer="lattice average of the last hidden layer")
     probing.write_probing(lin, out_linear)
@@ -176,7 +182,11 @@ def run_probing(md: ModelData, probing_cfg: dict, seed: int, out_ranking, out_li
 def _abs_ci(row) -> tuple[float, float]:
     """Bootstrap CI of |rho| from that of rho (reflected for negative correlations)."""
     lo, hi = float(row.spearman_lo), float(row.spearman_hi)
-    return (min(abs(lo), abs(hi)), max(abs(lo), abs(hi))) if lo * hi > 0 else (0.0, max(abs(lo), abs(hi)))
+    return (
+        (min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
+        if lo * hi > 0
+        else (0.0, max(abs(lo), abs(hi)))
+    )
 
 
 def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) -> list[dict]:
@@ -190,26 +200,61 @@ def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) ->
     if expected:
         best = max(expected, key=lambda o: float(ranking.sel(observable=o).abs_spearman))
         row = ranking.sel(observable=best)
-        crit = {} if min_rho is None else dict(reference=min_rho, tolerance=0.0, tolerance_kind="at_least",
-                                               reference_source="Wetzel 2017: F(S) = sigmoid(w Q(S) + b)")
-        recs.append(_headline(f"{net}.abs_spearman[{best}]", row.abs_spearman, uncertainty=float(row.spearman_se),
-                              description=f"|Spearman| between the {md.name} decision neuron and {best} "
-                                          f"(best of the expected {', '.join(expected)})", **crit))
+        crit = (
+            {}
+            if min_rho is None
+            else dict(
+                reference=min_rho,
+                tolerance=0.0,
+                tolerance_kind="at_least",
+                reference_source="Wetzel 2017: F(S) = sigmoid(w Q(S) + b)",
+            )
+        )
+        recs.append(
+            _headline(
+                f"{net}.abs_spearman[{best}]",
+                row.abs_spearman,
+                uncertainty=float(row.spearman_se),
+                description=f"|Spearman| between the {md.name} decision neuron and {best} "
+                f"(best of the expected {', '.join(expected)})",
+                **crit,
+            )
+        )
         first = any(o in top for o in expected)
-        crit1 = {} if min_rho is None else dict(reference=1.0, tolerance=0.0, tolerance_kind="at_least")
-        recs.append(_headline(f"{net}.expected_ranks_first", float(first), **crit1,
-                              description=f"one of {', '.join(expected)} (or an exact equivalent) ranks first; "
-                                          f"top: {', '.join(top)}", top=top))
+        crit1 = (
+            {} if min_rho is None else dict(reference=1.0, tolerance=0.0, tolerance_kind="at_least")
+        )
+        recs.append(
+            _headline(
+                f"{net}.expected_ranks_first",
+                float(first),
+                **crit1,
+                description=f"one of {', '.join(expected)} (or an exact equivalent) ranks first; "
+                f"top: {', '.join(top)}",
+                top=top,
+            )
+        )
         # a statistical tie: the expected observable's CI of |rho| reaches the top one's
         lead = ranking.isel(observable=0)
         tie = _abs_ci(row)[1] >= _abs_ci(lead)[0]
-        recs.append(_headline(f"{net}.expected_within_ci_of_first", float(tie), **crit1,
-                              description=f"{best}'s bootstrap CI of |Spearman| overlaps that of the top observable "
-                                          f"{str(lead.observable.values)} ({float(lead.abs_spearman):.4f})"))
+        recs.append(
+            _headline(
+                f"{net}.expected_within_ci_of_first",
+                float(tie),
+                **crit1,
+                description=f"{best}'s bootstrap CI of |Spearman| overlaps that of the top observable "
+                f"{str(lead.observable.values)} ({float(lead.abs_spearman):.4f})",
+            )
+        )
     for o in ("energy", "abs_magnetization"):
         if o in linear.observable.values:
-            recs.append(_headline(f"{net}.linear_probe_r2[{o}]", linear.r2_heldout.sel(observable=o),
-                                  description=f"held-out R^2 of a ridge probe from the pooled hidden layer to {o}"))
+            recs.append(
+                _headline(
+                    f"{net}.linear_probe_r2[{o}]",
+                    linear.r2_heldout.sel(observable=o),
+                    description=f"held-out R^2 of a ridge probe from the pooled hidden layer to {o}",
+                )
+            )
     return recs
 
 
@@ -235,32 +280,73 @@ def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline
     names = [r["receptive_field"] for r in rows]
     cap = [receptive_field_size(n) for n in names]
     val = [float(r["val_loss"]) for r in rows]
-    res = capacity_drop(cap, val, names, factor=ablation_cfg["capacity_factor"], atol=ablation_cfg["capacity_atol"],
-                                 jump_factor=ablation_cfg["jump_factor"], jump_atol=ablation_cfg["jump_atol"])
+    res = capacity_drop(
+        cap,
+        val,
+        names,
+        factor=ablation_cfg["capacity_factor"],
+        atol=ablation_cfg["capacity_atol"],
+        jump_factor=ablation_cfg["jump_factor"],
+        jump_atol=ablation_cfg["jump_atol"],
+    )
     drop = res["drop"] or {}
     ds = xr.Dataset(
         {
             "val_loss": ("receptive_field", val, {"units": "nats per sample"}),
-            "train_loss": ("receptive_field", [float(r["train_loss"]) for r in rows], {"units": "nats per sample"}),
+            "train_loss": (
+                "receptive_field",
+                [float(r["train_loss"]) for r in rows],
+                {"units": "nats per sample"},
+            ),
             "capacity": ("receptive_field", cap, {"long_name": "sites in the receptive field"}),
         },
         coords={"receptive_field": np.array(names, dtype=str)},
-        attrs=base_attrs(seed, algorithm="capacity ablation: physlens.interpret.ablation.capacity_drop on validation losses",
-                         best=res["best"], sufficient=res["sufficient"], drop_from=drop.get("from", ""),
-                         drop_to=drop.get("to", ""), drop_ratio=drop.get("ratio", float("nan")), source=str(loss_table),
-                         **{k: float(v) for k, v in ablation_cfg.items() if k.startswith(("capacity_", "jump_"))}),
+        attrs=base_attrs(
+            seed,
+            algorithm="capacity ablation: physlens.interpret.ablation.capacity_drop on validation losses",
+            best=res["best"],
+            sufficient=res["sufficient"],
+            drop_from=drop.get("from", ""),
+            drop_to=drop.get("to", ""),
+            drop_ratio=drop.get("ratio", float("nan")),
+            source=str(loss_table),
+            **{
+                k: float(v) for k, v in ablation_cfg.items() if k.startswith(("capacity_", "jump_"))
+            },
+        ),
     )
     to_netcdf_atomic(ds, out_h5)
     recs = []
     if "1x2" in names:
-        recs.append(_headline("interpret.capacity.sufficient_is_1x2", float(res["sufficient"] == "1x2"), reference=1.0,
-                              tolerance=0.0, tolerance_kind="at_least", reference_source="Wetzel & Scherzer 2017",
-                              description=f"smallest sufficient receptive field is 1x2 (found {res['sufficient']})"))
-        recs.append(_headline("interpret.capacity.drop_below_1x2", float(drop.get("from") == "1x2"), reference=1.0,
-                              tolerance=0.0, tolerance_kind="at_least", reference_source="Wetzel & Scherzer 2017",
-                              description=f"performance drops from 1x2 to a smaller field (found {drop.get('from')} -> {drop.get('to')})"))
-    recs.append(_headline("interpret.capacity.drop_ratio", drop.get("ratio"),
-                          description=f"loss ratio across the drop {drop.get('from')} -> {drop.get('to')}"))
+        recs.append(
+            _headline(
+                "interpret.capacity.sufficient_is_1x2",
+                float(res["sufficient"] == "1x2"),
+                reference=1.0,
+                tolerance=0.0,
+                tolerance_kind="at_least",
+                reference_source="Wetzel & Scherzer 2017",
+                description=f"smallest sufficient receptive field is 1x2 (found {res['sufficient']})",
+            )
+        )
+        recs.append(
+            _headline(
+                "interpret.capacity.drop_below_1x2",
+                float(drop.get("from") == "1x2"),
+                reference=1.0,
+                tolerance=0.0,
+                tolerance_kind="at_least",
+                reference_source="Wetzel & Scherzer 2017",
+                description=f"performance drops from 1x2 to a smaller field (found {drop.get('from')} -> {drop.get('to')})",
+            )
+        )
+    recs.append(
+        _headline(
+            "interpret.capacity.drop_ratio",
+            drop.get("ratio"),
+            description=f"loss ratio across the drop {drop.get('from')} -> {drop.get('to')}",
+        )
+    )
     write_headlines(out_headline, recs, seed=seed)
     return res
 
@@ -282,11 +368,20 @@ def ablation_layers(model: nn.Module, layers) -> list[str]:
             ablation.resolve_layer(model, layer)  # clear error for an unknown name
             names.append(layer)
     if not names:
-        raise ValueError(f"interpret.ablation.layers = {list(layers)}: no such layer in {type(model).__name__}")
+        raise ValueError(
+            f"interpret.ablation.layers = {list(layers)}: no such layer in {type(model).__name__}"
+        )
     return list(dict.fromkeys(names))
 
 
-def run_ablation(md: ModelData, ablation_cfg: dict, samples_per_temperature: int, seed: int, out_units, out_occlusion):
+def run_ablation(
+    md: ModelData,
+    ablation_cfg: dict,
+    samples_per_temperature: int,
+    seed: int,
+    out_units,
+    out_occlusion,
+):
     """Unit ablation of every listed layer on the labelled test samples; occlusion maps of
     `samples_per_temperature` test samples per temperature."""
     from physlens.interpret import ablation
@@ -296,17 +391,36 @@ def run_ablation(md: ModelData, ablation_cfg: dict, samples_per_temperature: int
     s = stage_seed(seed, md.name, "ablation")
     tables = []
     for layer in ablation_layers(md.model, ablation_cfg["layers"]):
-        d = ablation.unit_ablation(md.model, layer, x[keep], (lab[keep] == ORDERED).astype(np.float32),
-                                   mode=ablation_cfg["mode"], seed=s, model_name=md.name)
+        d = ablation.unit_ablation(
+            md.model,
+            layer,
+            x[keep],
+            (lab[keep] == ORDERED).astype(np.float32),
+            mode=ablation_cfg["mode"],
+            seed=s,
+            model_name=md.name,
+        )
         tables.append(d.expand_dims(layer=[layer]).assign_attrs(d.attrs))
     units = xr.concat(tables, dim="layer", join="outer", combine_attrs="drop_conflicts")
     units = units.assign_coords(layer=np.array(units.layer.values, dtype=str))
-    units.attrs.update(base_attrs(s, algorithm=f"unit ablation ({ablation_cfg['mode']}) via forward hook", model=md.name,
-                                  n_samples=int(keep.sum())))
+    units.attrs.update(
+        base_attrs(
+            s,
+            algorithm=f"unit ablation ({ablation_cfg['mode']}) via forward hook",
+            model=md.name,
+            n_samples=int(keep.sum()),
+        )
+    )
     to_netcdf_atomic(units, out_units)
     idx = per_temperature(T, samples_per_temperature)
-    occ = ablation.input_occlusion(md.model, x[idx], patch=ablation_cfg["occlusion_patch"],
-                                   stride=ablation_cfg["occlusion_stride"], seed=s, model_name=md.name)
+    occ = ablation.input_occlusion(
+        md.model,
+        x[idx],
+        patch=ablation_cfg["occlusion_patch"],
+        stride=ablation_cfg["occlusion_stride"],
+        seed=s,
+        model_name=md.name,
+    )
     occ = occ.assign_coords(temperature=("sample", T[idx]))
     to_netcdf_atomic(occ, out_occlusion)
     return units, occ
@@ -341,37 +455,78 @@ def run_influence(md: ModelData, influence_cfg: dict, seed: int, out_h5, out_hea
     keep = np.flatnonzero(lab_te != UNLABELLED)
     tr = np.sort(gen.permutation(len(x_tr))[: cfg["train_points"]])
     te = np.sort(gen.permutation(keep)[: cfg["test_points"]])
-    X, y = torch.as_tensor(x_tr[tr], dtype=torch.float64), torch.as_tensor(lab_tr[tr] == ORDERED, dtype=torch.float64)
-    Xt, yt = torch.as_tensor(x_te[te], dtype=torch.float64), torch.as_tensor(lab_te[te] == ORDERED, dtype=torch.float64)
+    X, y = (
+        torch.as_tensor(x_tr[tr], dtype=torch.float64),
+        torch.as_tensor(lab_tr[tr] == ORDERED, dtype=torch.float64),
+    )
+    Xt, yt = (
+        torch.as_tensor(x_te[te], dtype=torch.float64),
+        torch.as_tensor(lab_te[te] == ORDERED, dtype=torch.float64),
+    )
     model = md.model.double().eval()
     loss_fn = ablation.bce_with_logits
     influence.fit_to_optimum(model, loss_fn, X, y, cfg["l2"])
     solver = {}
     if cfg["method"] == "lissa":
-        solver = dict(depth=cfg["lissa_depth"], repeats=cfg["lissa_repeats"], batch_size=min(cfg["lissa_batch_size"], len(X)))
+        solver = dict(
+            depth=cfg["lissa_depth"],
+            repeats=cfg["lissa_repeats"],
+            batch_size=min(cfg["lissa_batch_size"], len(X)),
+        )
     common = dict(l2=cfg["l2"], method=cfg["method"], damping=cfg["damping"], seed=s, **solver)
-    inf = influence.influence_on_test_loss(model, loss_fn, X, y, Xt, yt, model_name=md.name, **common)
+    inf = influence.influence_on_test_loss(
+        model, loss_fn, X, y, Xt, yt, model_name=md.name, **common
+    )
     removed = spread_points(inf["predicted_delta_test_loss"].values, cfg["loo_points"])
     val = influence.validate_against_retraining(model, loss_fn, X, y, Xt, yt, removed, **common)
     ds = xr.merge([inf, val], combine_attrs="override")
-    ds.attrs.update(base_attrs(s, algorithm=val.attrs["algorithm"], model=md.name, pearson_r=val.attrs["pearson_r"],
-                               l2=float(cfg["l2"]), method=cfg["method"], n_train=len(X), n_test=len(Xt),
-                               test_loss=inf.attrs["test_loss"], n_params=inf.attrs["n_params"]))
+    ds.attrs.update(
+        base_attrs(
+            s,
+            algorithm=val.attrs["algorithm"],
+            model=md.name,
+            pearson_r=val.attrs["pearson_r"],
+            l2=float(cfg["l2"]),
+            method=cfg["method"],
+            n_train=len(X),
+            n_test=len(Xt),
+            test_loss=inf.attrs["test_loss"],
+            n_params=inf.attrs["n_params"],
+        )
+    )
     to_netcdf_atomic(ds, out_h5)
     r = val.attrs["pearson_r"]
-    write_headlines(out_headline, [
-        _headline(f"interpret.{md.name}.influence_pearson_r", r, reference=0.8, tolerance=0.0, tolerance_kind="at_least",
-                  reference_source="Koh & Liang 2017: influence functions vs leave-one-out retraining",
-                  description=f"Pearson r between predicted and actual test-loss changes, {len(removed)} leave-one-out "
-                              f"retrainings ({cfg['method']} inverse Hessian, l2 = {cfg['l2']})"),
-    ], seed=seed)
+    write_headlines(
+        out_headline,
+        [
+            _headline(
+                f"interpret.{md.name}.influence_pearson_r",
+                r,
+                reference=0.8,
+                tolerance=0.0,
+                tolerance_kind="at_least",
+                reference_source="Koh & Liang 2017: influence functions vs leave-one-out retraining",
+                description=f"Pearson r between predicted and actual test-loss changes, {len(removed)} leave-one-out "
+                f"retrainings ({cfg['method']} inverse Hessian, l2 = {cfg['l2']})",
+            ),
+        ],
+        seed=seed,
+    )
     return ds
 
 
 # --- 2d. leave-one-temperature-window-out ----------------------------------------------------
 
 
-def run_windows(md: ModelData, probes_cfg: dict, training_cfg: dict, influence_cfg: dict, seed: int, out_h5, out_headline):
+def run_windows(
+    md: ModelData,
+    probes_cfg: dict,
+    training_cfg: dict,
+    influence_cfg: dict,
+    seed: int,
+    out_h5,
+    out_headline,
+):
     """Retrain the model without the training samples of each temperature window (same
     initialisation, same settings, epochs capped by interpret.influence.window_epochs);
     record the change of the validation loss (full validation set) and of Tc (the 1/2
@@ -386,18 +541,24 @@ def run_windows(md: ModelData, probes_cfg: dict, training_cfg: dict, influence_c
     x_te, T_te, _ = md.samples("test")
     y_tr, y_va = (lab_tr == ORDERED).astype(np.float32), (lab_va == ORDERED).astype(np.float32)
     over = dict(probes_cfg.get("train", {}))
-    over["epochs"] = min(int(over.get("epochs", training_cfg.get("epochs", 20))), int(influence_cfg["window_epochs"]))
+    over["epochs"] = min(
+        int(over.get("epochs", training_cfg.get("epochs", 20))), int(influence_cfg["window_epochs"])
+    )
     settings = train_settings(training_cfg, over)
     s = stage_seed(seed, md.name, "windows")
     temps = md.ds["temperature"].values
 
     def fit(mask):
         model = seeded_model(md.meta["architecture"], s)
-        res = train(model, (x_tr[mask], y_tr[mask]), (x_va, y_va), settings, s, name=f"{md.name} windows")
+        res = train(
+            model, (x_tr[mask], y_tr[mask]), (x_va, y_va), settings, s, name=f"{md.name} windows"
+        )
         p = predict(res.model, x_te)
         table = np.full((len(temps), len(x_te)), np.nan)
         table[np.searchsorted(temps, T_te), np.arange(len(x_te))] = p
-        return res.metrics["val_loss"], sup_tc.half_crossing(temps, sup_tc.mean_by_temperature(table)[0])
+        return res.metrics["val_loss"], sup_tc.half_crossing(
+            temps, sup_tc.mean_by_temperature(table)[0]
+        )
 
     masks = influence.temperature_window_masks(T_tr, influence_cfg["temperature_windows"])
     vl_full, tc_full = fit(np.ones(len(x_tr), bool))
@@ -412,22 +573,44 @@ def run_windows(md: ModelData, probes_cfg: dict, training_cfg: dict, influence_c
         v, t = fit(keep)
         vl.append(v), tcs.append(t)
     ds = influence.window_effect_table(masks, vl_full, vl, tc_full, tcs)
-    ds.attrs.update(base_attrs(s, algorithm="leave-one-temperature-window-out retraining (physlens.training.train)",
-                               model=md.name, epochs=settings.epochs, n_train=len(x_tr), tc_exact=TC_EXACT,
-                               val_loss_full=float(vl_full), tc_full=float(tc_full)))
+    ds.attrs.update(
+        base_attrs(
+            s,
+            algorithm="leave-one-temperature-window-out retraining (physlens.training.train)",
+            model=md.name,
+            epochs=settings.epochs,
+            n_train=len(x_tr),
+            tc_exact=TC_EXACT,
+            val_loss_full=float(vl_full),
+            tc_full=float(tc_full),
+        )
+    )
     to_netcdf_atomic(ds, out_h5)
     dv = ds["delta_val_loss"].values
     worst = int(np.nanargmax(dv)) if np.isfinite(dv).any() else 0
-    write_headlines(out_headline, [
-        _headline(f"interpret.{md.name}.window_max_delta_val_loss", np.nanmax(dv) if np.isfinite(dv).any() else None,
-                  description=f"largest validation-loss increase when one temperature window is left out of training "
-                              f"(window [{float(ds.T_lo[worst]):.3g}, {float(ds.T_hi[worst]):.3g}))"),
-        # one lattice size, no extrapolation: the finite-size shift of the crossing is O(1/L)
-        _headline(f"interpret.{md.name}.window_reference_tc", tc_full, reference=TC_EXACT, reference_source="Onsager 1944",
-                  tolerance=0.05, tolerance_kind="relative",
-                  description="1/2 crossing of the retrained reference model's mean P(ordered) at one size, no "
-                              "extrapolation (within 5%: finite-size shift ~1/L)"),
-    ], seed=seed)
+    write_headlines(
+        out_headline,
+        [
+            _headline(
+                f"interpret.{md.name}.window_max_delta_val_loss",
+                np.nanmax(dv) if np.isfinite(dv).any() else None,
+                description=f"largest validation-loss increase when one temperature window is left out of training "
+                f"(window [{float(ds.T_lo[worst]):.3g}, {float(ds.T_hi[worst]):.3g}))",
+            ),
+            # one lattice size, no extrapolation: the finite-size shift of the crossing is O(1/L)
+            _headline(
+                f"interpret.{md.name}.window_reference_tc",
+                tc_full,
+                reference=TC_EXACT,
+                reference_source="Onsager 1944",
+                tolerance=0.05,
+                tolerance_kind="relative",
+                description="1/2 crossing of the retrained reference model's mean P(ordered) at one size, no "
+                "extrapolation (within 5%: finite-size shift ~1/L)",
+            ),
+        ],
+        seed=seed,
+    )
     return ds
 
 
@@ -460,16 +643,27 @@ def conservation(ds: xr.Dataset, model: nn.Module, baseline: float) -> xr.DataAr
     import torch
 
     with torch.no_grad():
-        x0 = torch.full((1, *ds["input"].shape[1:]), float(baseline), dtype=next(model.parameters()).dtype)
+        x0 = torch.full(
+            (1, *ds["input"].shape[1:]), float(baseline), dtype=next(model.parameters()).dtype
+        )
         f0 = float(model(x0).reshape(-1)[0])
     out = ds["output"].values.astype(float)
     vals = []
     for e in ds.explainer.values:
         d = ds["delta"].sel(explainer=e).values
         ref = np.abs(out) if e == "lrp" else np.abs(out - f0)
-        vals.append(float(np.nanmedian(np.abs(d) / np.maximum(ref, 1e-12))) if np.isfinite(d).any() else np.nan)
-    return xr.DataArray(vals, dims="explainer", coords={"explainer": ds.explainer.values}, name="median_relative_leftover",
-                        attrs={"description": "median over samples of |delta| / |explained output|"})
+        vals.append(
+            float(np.nanmedian(np.abs(d) / np.maximum(ref, 1e-12)))
+            if np.isfinite(d).any()
+            else np.nan
+        )
+    return xr.DataArray(
+        vals,
+        dims="explainer",
+        coords={"explainer": ds.explainer.values},
+        name="median_relative_leftover",
+        attrs={"description": "median over samples of |delta| / |explained output|"},
+    )
 
 
 def run_attributions(md: ModelData, cfg: dict, seed: int, out_h5, out_headline):
@@ -480,8 +674,15 @@ def run_attributions(md: ModelData, cfg: dict, seed: int, out_h5, out_headline):
     x, T, _ = md.samples("test")
     idx = per_temperature(T, cfg["samples_per_temperature"])
     s = stage_seed(seed, md.name, "attributions")
-    ds = attributions.attribution_dataset(md.model, x[idx], cfg["methods"], seed=s, settings=attribution_settings(cfg),
-                                          sample_coords={"temperature": T[idx]}, model_name=md.name)
+    ds = attributions.attribution_dataset(
+        md.model,
+        x[idx],
+        cfg["methods"],
+        seed=s,
+        settings=attribution_settings(cfg),
+        sample_coords={"temperature": T[idx]},
+        model_name=md.name,
+    )
     dirs = bond_directions(md, cfg["bond_directions"])
     corr = attributions.bond_energy_correlations(ds, dirs, tc=TC_EXACT)
     ds["relevance_bond_energy_r"] = corr.assign_coords(phase=np.array(corr.phase.values, dtype=str))
@@ -501,22 +702,45 @@ def attribution_headlines(ds: xr.Dataset, md: ModelData) -> list[dict]:
         crit = {}
         if md.kernel() == (1, 2) and e == "lrp":
             # ordered = 1: the logit is evidence for order, domain walls (high e_i) against it
-            crit = dict(reference=0.0, tolerance=0.0, tolerance_kind="at_most",
-                        reference_source="hand-set 1x2 net: relevance on domain walls, r = -1 (docs/interpretation.md)")
-        recs.append(_headline(f"{net}.relevance_bond_energy_r[{e}]", r, **crit,
-                              description=f"Pearson r between {e} relevance and local bond energy "
-                                          f"(directions {ds.attrs['bond_directions']}; expected < 0)"))
+            crit = dict(
+                reference=0.0,
+                tolerance=0.0,
+                tolerance_kind="at_most",
+                reference_source="hand-set 1x2 net: relevance on domain walls, r = -1 (docs/interpretation.md)",
+            )
+        recs.append(
+            _headline(
+                f"{net}.relevance_bond_energy_r[{e}]",
+                r,
+                **crit,
+                description=f"Pearson r between {e} relevance and local bond energy "
+                f"(directions {ds.attrs['bond_directions']}; expected < 0)",
+            )
+        )
     if "lrp" in ds.explainer.values:
-        recs.append(_headline(f"{net}.lrp_median_relative_leftover", ds["median_relative_leftover"].sel(explainer="lrp"),
-                              description="LRP conservation: median |output - sum(relevance)| / |output| "
-                                          "(bias and epsilon absorption)"))
+        recs.append(
+            _headline(
+                f"{net}.lrp_median_relative_leftover",
+                ds["median_relative_leftover"].sel(explainer="lrp"),
+                description="LRP conservation: median |output - sum(relevance)| / |output| "
+                "(bias and epsilon absorption)",
+            )
+        )
     return recs
 
 
 # --- 4. symbolic fits ------------------------------------------------------------------------
 
 
-def run_symbolic(md: ModelData, symbolic_cfg: dict, observables: list[str], seed: int, out_json, out_pareto, out_headline):
+def run_symbolic(
+    md: ModelData,
+    symbolic_cfg: dict,
+    observables: list[str],
+    seed: int,
+    out_json,
+    out_pareto,
+    out_headline,
+):
     """The decision neuron as a formula of the candidate observables (physlens.symbolic).
 
     The models return the pre-sigmoid logit, so link='logit' is applied exactly: the logit
@@ -535,28 +759,56 @@ def run_symbolic(md: ModelData, symbolic_cfg: dict, observables: list[str], seed
     write_symbolic(out_json, ex, seed=s)
     p = ex.result.pareto
     ds = xr.Dataset(
-        {"complexity": ("candidate", p["complexity"].to_numpy()), "loss": ("candidate", p["loss"].to_numpy()),
-         "expression": ("candidate", p["expression"].astype(str).to_numpy()),
-         "selected": ("candidate", p["selected"].to_numpy().astype(np.int8))},
+        {
+            "complexity": ("candidate", p["complexity"].to_numpy()),
+            "loss": ("candidate", p["loss"].to_numpy()),
+            "expression": ("candidate", p["expression"].astype(str).to_numpy()),
+            "selected": ("candidate", p["selected"].to_numpy().astype(np.int8)),
+        },
         coords={"candidate": np.arange(len(p))},
-        attrs=base_attrs(s, algorithm=f"symbolic regression ({ex.result.engine} {ex.result.engine_version})", model=md.name,
-                         explained="pre-sigmoid logit" if link == "logit" else "sigmoid output",
-                         formula=ex.result.expression, latex=ex.result.latex, heldout_r2=ex.heldout_r2,
-                         monotone_equivalent_to=",".join(ex.monotone_equivalent_to),
-                         affine_equivalent_to=",".join(ex.affine_equivalent_to)),
+        attrs=base_attrs(
+            s,
+            algorithm=f"symbolic regression ({ex.result.engine} {ex.result.engine_version})",
+            model=md.name,
+            explained="pre-sigmoid logit" if link == "logit" else "sigmoid output",
+            formula=ex.result.expression,
+            latex=ex.result.latex,
+            heldout_r2=ex.heldout_r2,
+            monotone_equivalent_to=",".join(ex.monotone_equivalent_to),
+            affine_equivalent_to=",".join(ex.affine_equivalent_to),
+        ),
     )
     to_netcdf_atomic(ds, out_pareto)
     energy_like = [o for o in ex.monotone_equivalent_to if o in ENERGY_GROUP]
-    crit = dict(reference=1.0, tolerance=0.0, tolerance_kind="at_least",
-                reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy") if md.kernel() == (1, 2) else {}
-    write_headlines(out_headline, [
-        _headline(f"interpret.{md.name}.formula_is_function_of_energy", float(bool(energy_like)), **crit,
-                  description=f"fitted formula {ex.result.expression} is a monotone map of the energy "
-                              f"(monotone: {ex.monotone_equivalent_to}, affine: {ex.affine_equivalent_to})",
-                  engine=f"{ex.result.engine} {ex.result.engine_version}"),
-        _headline(f"interpret.{md.name}.formula_heldout_r2", ex.heldout_r2,
-                  description=f"held-out R^2 of the fitted formula {ex.result.expression}"),
-    ], seed=seed)
+    crit = (
+        dict(
+            reference=1.0,
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
+        )
+        if md.kernel() == (1, 2)
+        else {}
+    )
+    write_headlines(
+        out_headline,
+        [
+            _headline(
+                f"interpret.{md.name}.formula_is_function_of_energy",
+                float(bool(energy_like)),
+                **crit,
+                description=f"fitted formula {ex.result.expression} is a monotone map of the energy "
+                f"(monotone: {ex.monotone_equivalent_to}, affine: {ex.affine_equivalent_to})",
+                engine=f"{ex.result.engine} {ex.result.engine_version}",
+            ),
+            _headline(
+                f"interpret.{md.name}.formula_heldout_r2",
+                ex.heldout_r2,
+                description=f"held-out R^2 of the fitted formula {ex.result.expression}",
+            ),
+        ],
+        seed=seed,
+    )
     return ex
 
 
@@ -573,7 +825,12 @@ def figure_ranking(ranking_h5, out_png) -> None:
     from physlens.plots.interpret_probing import plot_observable_ranking
 
     r = load_dataset(ranking_h5)
-    _save(plot_observable_ranking(r, title=f"{r.attrs.get('model', '')}: bottleneck regression of the decision logit"), out_png)
+    _save(
+        plot_observable_ranking(
+            r, title=f"{r.attrs.get('model', '')}: bottleneck regression of the decision logit"
+        ),
+        out_png,
+    )
 
 
 def figure_attributions(h5, out_png) -> None:
@@ -600,12 +857,17 @@ def figure_symbolic(pareto_h5, out_png) -> None:
     sel = ds["selected"].values.astype(bool)
     fig, ax = plt.subplots(figsize=(6.5, 4.0), layout="constrained")
     ax.plot(ds.complexity, ds.loss, "o-", color="0.4", label="Pareto front")
-    ax.plot(ds.complexity[sel], ds.loss[sel], "o", ms=11, mfc="none", mec="C3", mew=2, label="chosen")
+    ax.plot(
+        ds.complexity[sel], ds.loss[sel], "o", ms=11, mfc="none", mec="C3", mew=2, label="chosen"
+    )
     ax.set_yscale("log")
     ax.set_xlabel("complexity (nodes)")
     ax.set_ylabel("fit loss")
-    ax.set_title(f"{ds.attrs.get('model', '')}: {ds.attrs.get('explained', '')} = {ds.attrs.get('formula', '')}\n"
-                 f"held-out R² {float(ds.attrs.get('heldout_r2', np.nan)):.4f}; {ds.attrs.get('algorithm', '')}", fontsize=8)
+    ax.set_title(
+        f"{ds.attrs.get('model', '')}: {ds.attrs.get('explained', '')} = {ds.attrs.get('formula', '')}\n"
+        f"held-out R² {float(ds.attrs.get('heldout_r2', np.nan)):.4f}; {ds.attrs.get('algorithm', '')}",
+        fontsize=8,
+    )
     ax.legend(fontsize=8)
     _save(fig, out_png)
 
@@ -625,7 +887,10 @@ def figure_capacity(h5, out_png) -> None:
     ax.set_xlabel("receptive field")
     ax.set_ylabel("loss (nats per sample)")
     a = ds.attrs
-    ax.set_title(f"sufficient: {a.get('sufficient')}; drop: {a.get('drop_from') or '-'} → {a.get('drop_to') or '-'}", fontsize=9)
+    ax.set_title(
+        f"sufficient: {a.get('sufficient')}; drop: {a.get('drop_from') or '-'} → {a.get('drop_to') or '-'}",
+        fontsize=9,
+    )
     ax.legend(fontsize=8)
     _save(fig, out_png)
 
@@ -643,7 +908,9 @@ def figure_influence(h5, out_png) -> None:
     ax.plot([-lim, lim], [-lim, lim], "k:", lw=1)
     ax.set_xlabel("actual Δ test loss (leave-one-out retraining)")
     ax.set_ylabel("predicted Δ test loss (influence)")
-    ax.set_title(f"{ds.attrs.get('model', '')}: Pearson r = {float(ds.attrs['pearson_r']):.3f}", fontsize=9)
+    ax.set_title(
+        f"{ds.attrs.get('model', '')}: Pearson r = {float(ds.attrs['pearson_r']):.3f}", fontsize=9
+    )
     _save(fig, out_png)
 
 
@@ -665,7 +932,9 @@ def figure_windows(h5, out_png) -> None:
         ax.set_xticks(x, labels, rotation=30, fontsize=7)
         ax.set_xlabel("temperature window left out")
         ax.axhline(0, color="k", lw=0.8)
-    fig.suptitle(f"{ds.attrs.get('model', '')}: leave-one-temperature-window-out retraining", fontsize=9)
+    fig.suptitle(
+        f"{ds.attrs.get('model', '')}: leave-one-temperature-window-out retraining", fontsize=9
+    )
     _save(fig, out_png)
 
 

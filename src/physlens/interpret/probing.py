@@ -22,7 +22,7 @@ ridge regression (RidgeCV) and report the held-out R^2.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from physlens.provenance import base_attrs
-from physlens.seeding import derive_seed, rng as seeded_rng
+from physlens.seeding import derive_seed
+from physlens.seeding import rng as seeded_rng
 from physlens.stats import bootstrap_ci
 
 FIT_KINDS = ("isotonic", "polynomial")
@@ -281,7 +282,7 @@ def linear_probe(
         return make_pipeline(StandardScaler(), RidgeCV(alphas=alphas))
 
     r2, alpha = [], []
-    for k, q in cols.items():
+    for _k, q in cols.items():
         pred = np.empty_like(q)
         for train, test in folds.split(H):
             pred[test] = model().fit(H[train], q[train]).predict(H[test])

@@ -87,7 +87,9 @@ def svcca(X, Y, keep_variance: float = 0.99) -> float:
     return float(rho.mean())
 
 
-def similarity_matrix(reps: dict[str, np.ndarray], measure=linear_cka) -> tuple[list[str], np.ndarray]:
+def similarity_matrix(
+    reps: dict[str, np.ndarray], measure=linear_cka
+) -> tuple[list[str], np.ndarray]:
     """Pairwise similarity of named representations (for CKA heat maps)."""
     names = list(reps)
     S = np.eye(len(names))

@@ -21,9 +21,10 @@ every method sees the samples the model was tested on. Seeds: derive_seed(config
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -44,7 +45,13 @@ EMBEDDING_METHODS = ("pca", "tsne", "umap")
 MEASURES = ("linear_cka", "rbf_cka", "svcca")
 OUTPUTS = {"ordered": 1.0, "disordered": -1.0}  # sign of the decision logit that is maximised
 # Observables of maximisers and top-k examples (energy per site; bond energies per direction).
-UNIT_OBSERVABLES = ("magnetization", "abs_magnetization", "energy", "bond_energy_x", "bond_energy_y")
+UNIT_OBSERVABLES = (
+    "magnetization",
+    "abs_magnetization",
+    "energy",
+    "bond_energy_x",
+    "bond_energy_y",
+)
 ENERGY_GROUP = ("energy", "nn_correlation", "domain_wall_density")
 
 
@@ -66,10 +73,14 @@ class ModelSpec:
     data: str
 
 
-def model_specs(names: Sequence[str], pts: Sequence, metas: Sequence, data: Mapping[str, str]) -> list[ModelSpec]:
+def model_specs(
+    names: Sequence[str], pts: Sequence, metas: Sequence, data: Mapping[str, str]
+) -> list[ModelSpec]:
     """ModelSpecs from the parallel lists a rule passes (models, their .pt and .json files)."""
     if not len(names) == len(pts) == len(metas):
-        raise ValueError(f"{len(names)} model names but {len(pts)} weight and {len(metas)} metadata files")
+        raise ValueError(
+            f"{len(names)} model names but {len(pts)} weight and {len(metas)} metadata files"
+        )
     return [ModelSpec(n, str(p), str(m), str(data[n])) for n, p, m in zip(names, pts, metas)]
 
 
@@ -93,8 +104,13 @@ def hidden_layers(model: nn.Module) -> dict[str, nn.Module]:
     return {name: m for name, m in model.named_modules() if name and isinstance(m, kinds)}
 
 
-def layer_activations(model: nn.Module, x, layers: Mapping[str, nn.Module] | None = None, view: str = "pooled",
-                      batch_size: int = 512) -> dict[str, np.ndarray]:
+def layer_activations(
+    model: nn.Module,
+    x,
+    layers: Mapping[str, nn.Module] | None = None,
+    view: str = "pooled",
+    batch_size: int = 512,
+) -> dict[str, np.ndarray]:
     """(n, features) activations of each hidden layer on the configurations x (n, L, L).
 
     view="pooled": the lattice average of each channel (n, channels), the translation-
@@ -152,8 +168,10 @@ def _umap(X: np.ndarray, seed: int, n_neighbors: int, min_dist: float) -> np.nda
     try:
         import umap
     except ImportError as exc:  # pragma: no cover - installed with the workflow extra
-        raise ImportError("UMAP embeddings need umap-learn: pip install -c constraints.txt umap-learn "
-                          "(part of physlens[workflow]), or drop 'umap' from representations.embeddings.methods") from exc
+        raise ImportError(
+            "UMAP embeddings need umap-learn: pip install -c constraints.txt umap-learn "
+            "(part of physlens[workflow]), or drop 'umap' from representations.embeddings.methods"
+        ) from exc
     import warnings
 
     from sklearn.neighbors import NearestNeighbors
@@ -162,13 +180,29 @@ def _umap(X: np.ndarray, seed: int, n_neighbors: int, min_dist: float) -> np.nda
     with warnings.catch_warnings():
         # "n_jobs overridden to 1 by setting random_state", transform() unavailable, ...
         warnings.simplefilter("ignore", UserWarning)
-        model = umap.UMAP(n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed % 2**32,
-                          n_jobs=1, precomputed_knn=(idx, dist), force_approximation_algorithm=True)
+        model = umap.UMAP(
+            n_components=2,
+            n_neighbors=n_neighbors,
+            min_dist=min_dist,
+            random_state=seed % 2**32,
+            n_jobs=1,
+            precomputed_knn=(idx, dist),
+            force_approximation_algorithm=True,
+        )
         return model.fit_transform(X)
 
 
-def embed(X, methods: Sequence[str] = EMBEDDING_METHODS, *, seed: int, perplexity: float = 30.0, n_neighbors: int = 15,
-          min_dist: float = 0.1, pca_dims: int = 50, threads: int = 1) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def embed(
+    X,
+    methods: Sequence[str] = EMBEDDING_METHODS,
+    *,
+    seed: int,
+    perplexity: float = 30.0,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    pca_dims: int = 50,
+    threads: int = 1,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """2D embeddings of the rows of X by each method, and the PCA explained-variance ratios.
 
     PCA is exact (centred SVD). t-SNE and UMAP see the data reduced to its first `pca_dims`
@@ -184,8 +218,15 @@ def embed(X, methods: Sequence[str] = EMBEDDING_METHODS, *, seed: int, perplexit
     from physlens.parallel import numba_threads
 
     with threadpool_limits(limits=int(threads)), numba_threads(int(threads)):
-        return _embed(X, methods, seed=seed, perplexity=perplexity, n_neighbors=n_neighbors, min_dist=min_dist,
-                      pca_dims=pca_dims)
+        return _embed(
+            X,
+            methods,
+            seed=seed,
+            perplexity=perplexity,
+            n_neighbors=n_neighbors,
+            min_dist=min_dist,
+            pca_dims=pca_dims,
+        )
 
 
 def _embed(X, methods, *, seed, perplexity, n_neighbors, min_dist, pca_dims):
@@ -194,7 +235,9 @@ def _embed(X, methods, *, seed, perplexity, n_neighbors, min_dist, pca_dims):
 
     unknown = [m for m in methods if m not in EMBEDDING_METHODS]
     if unknown:
-        raise ValueError(f"representations.embeddings.methods: unknown {unknown} (known: {EMBEDDING_METHODS})")
+        raise ValueError(
+            f"representations.embeddings.methods: unknown {unknown} (known: {EMBEDDING_METHODS})"
+        )
     X = np.asarray(X, np.float64)
     X = X.reshape(len(X), -1) - X.reshape(len(X), -1).mean(0)
     n = len(X)
@@ -212,7 +255,9 @@ def _embed(X, methods, *, seed, perplexity, n_neighbors, min_dist, pca_dims):
             out[m] = pca.transform(X)[:, :2]
         elif m == "tsne":
             p = float(min(perplexity, (n - 1) / 3.0))
-            out[m] = TSNE(2, perplexity=p, init="pca", learning_rate="auto", random_state=seed % 2**32).fit_transform(Z)
+            out[m] = TSNE(
+                2, perplexity=p, init="pca", learning_rate="auto", random_state=seed % 2**32
+            ).fit_transform(Z)
         else:
             out[m] = _umap(Z, seed, int(min(n_neighbors, n - 1)), min_dist)
     return {m: np.asarray(v, np.float64) for m, v in out.items()}, ratio
@@ -224,8 +269,15 @@ def _spearman(a, b) -> float:
     return spearman(np.asarray(a, float), np.asarray(b, float))
 
 
-def run_embeddings(specs: Sequence[ModelSpec], split_cfg: dict, cfg: dict, seed: int, out_h5: Sequence,
-                   out_headline, threads: int = 1) -> list[xr.Dataset]:
+def run_embeddings(
+    specs: Sequence[ModelSpec],
+    split_cfg: dict,
+    cfg: dict,
+    seed: int,
+    out_h5: Sequence,
+    out_headline,
+    threads: int = 1,
+) -> list[xr.Dataset]:
     """Embeddings of every hidden layer of every model; one HDF5 file per model and the
     headline numbers (which observable PC1 and PC2 of the last hidden layer track)."""
     from physlens.observables import compute_observables
@@ -248,32 +300,70 @@ def run_embeddings(specs: Sequence[ModelSpec], split_cfg: dict, cfg: dict, seed:
         ratios = np.full((len(layers), 10), np.nan)
         for i, name in enumerate(layers):
             A[i, :, : acts[name].shape[1]] = acts[name]
-            emb, r = embed(acts[name], e["methods"], seed=derive_seed(s, name), perplexity=e["perplexity"],
-                           n_neighbors=e["n_neighbors"], min_dist=e["min_dist"], pca_dims=e["pca_dims"],
-                           threads=threads)
+            emb, r = embed(
+                acts[name],
+                e["methods"],
+                seed=derive_seed(s, name),
+                perplexity=e["perplexity"],
+                n_neighbors=e["n_neighbors"],
+                min_dist=e["min_dist"],
+                pca_dims=e["pca_dims"],
+                threads=threads,
+            )
             coords[i] = np.stack([emb[m] for m in e["methods"]])
             ratios[i, : len(r)] = r
-            log.info("%s %s: %d features, PCA variance ratios %s", spec.name, name, acts[name].shape[1], np.round(r[:3], 3))
+            log.info(
+                "%s %s: %d features, PCA variance ratios %s",
+                spec.name,
+                name,
+                acts[name].shape[1],
+                np.round(r[:3], 3),
+            )
         ds = xr.Dataset(
             {
-                "embedding": (("layer", "embedding_method", "sample", "component"), coords,
-                              {"description": "2D embedding of the layer's activations"}),
-                "activation": (("layer", "sample", "feature"), A,
-                               {"description": f"hidden activations ({cfg['layer_view']} view; NaN-padded to the widest layer)"}),
+                "embedding": (
+                    ("layer", "embedding_method", "sample", "component"),
+                    coords,
+                    {"description": "2D embedding of the layer's activations"},
+                ),
+                "activation": (
+                    ("layer", "sample", "feature"),
+                    A,
+                    {
+                        "description": f"hidden activations ({cfg['layer_view']} view; NaN-padded to the widest layer)"
+                    },
+                ),
                 "n_features": ("layer", np.array([acts[n].shape[1] for n in layers])),
                 "pca_variance_ratio": (("layer", "pc"), ratios),
-                "label": ("sample", lab.astype(np.int8), {"description": "1 ordered, 0 disordered, -1 unlabelled"}),
+                "label": (
+                    "sample",
+                    lab.astype(np.int8),
+                    {"description": "1 ordered, 0 disordered, -1 unlabelled"},
+                ),
                 "temperature_index": ("sample", ti.astype(np.int32)),
                 "sample_index": ("sample", si.astype(np.int32)),
                 **{o: ("sample", obs[o].values, dict(obs[o].attrs)) for o in colour_by},
             },
-            coords={"layer": np.array(layers, dtype=str), "embedding_method": np.array(e["methods"], dtype=str),
-                    "temperature": ("sample", T.astype(float)), "sample": np.arange(len(x)), "component": [1, 2],
-                    "pc": np.arange(1, 11)},
-            attrs=base_attrs(s, algorithm="hidden-layer embeddings: PCA (exact), t-SNE (scikit-learn), UMAP (umap-learn)",
-                             model=spec.name, layer_view=cfg["layer_view"], colour_by=",".join(colour_by),
-                             perplexity=float(e["perplexity"]), n_neighbors=int(e["n_neighbors"]),
-                             min_dist=float(e["min_dist"]), pca_dims=int(e["pca_dims"]), data_file=spec.data),
+            coords={
+                "layer": np.array(layers, dtype=str),
+                "embedding_method": np.array(e["methods"], dtype=str),
+                "temperature": ("sample", T.astype(float)),
+                "sample": np.arange(len(x)),
+                "component": [1, 2],
+                "pc": np.arange(1, 11),
+            },
+            attrs=base_attrs(
+                s,
+                algorithm="hidden-layer embeddings: PCA (exact), t-SNE (scikit-learn), UMAP (umap-learn)",
+                model=spec.name,
+                layer_view=cfg["layer_view"],
+                colour_by=",".join(colour_by),
+                perplexity=float(e["perplexity"]),
+                n_neighbors=int(e["n_neighbors"]),
+                min_dist=float(e["min_dist"]),
+                pca_dims=int(e["pca_dims"]),
+                data_file=spec.data,
+            ),
         )
         to_netcdf_atomic(ds, path)
         results.append(ds)
@@ -296,11 +386,15 @@ def embedding_headlines(ds: xr.Dataset, last: np.ndarray, name: str) -> list[dic
         rho = {o: abs(_spearman(pcs[:, j], ds[o].values)) for o in ds.attrs["colour_by"].split(",")}
         best = max(rho, key=rho.get)
         share = float(ds.pca_variance_ratio.sel(layer=layer, pc=j + 1))
-        recs.append(_headline(
-            f"representations.embeddings.{name}.pc{j + 1}_abs_spearman[{best}]", rho[best],
-            description=f"|Spearman| between PC{j + 1} ({share:.1%} of the variance) of {name}'s last hidden layer "
-                        f"({layer}, {ds.attrs['layer_view']}) and {best}, the best of "
-                        + ", ".join(f"{o} {v:.3f}" for o, v in rho.items())))
+        recs.append(
+            _headline(
+                f"representations.embeddings.{name}.pc{j + 1}_abs_spearman[{best}]",
+                rho[best],
+                description=f"|Spearman| between PC{j + 1} ({share:.1%} of the variance) of {name}'s last hidden layer "
+                f"({layer}, {ds.attrs['layer_view']}) and {best}, the best of "
+                + ", ".join(f"{o} {v:.3f}" for o, v in rho.items()),
+            )
+        )
     return recs
 
 
@@ -313,12 +407,16 @@ def measure_functions(cfg: dict) -> dict:
 
     funcs = {
         "linear_cka": lambda X, Y: R.linear_cka(X, Y, debiased=cfg["debiased"]),
-        "rbf_cka": lambda X, Y: R.rbf_cka(X, Y, bandwidth=cfg["rbf_bandwidth"], debiased=cfg["debiased"]),
+        "rbf_cka": lambda X, Y: R.rbf_cka(
+            X, Y, bandwidth=cfg["rbf_bandwidth"], debiased=cfg["debiased"]
+        ),
         "svcca": lambda X, Y: R.svcca(X, Y, keep_variance=cfg["svcca_keep_variance"]),
     }
     unknown = [m for m in cfg["measures"] if m not in funcs]
     if unknown:
-        raise ValueError(f"representations.similarity.measures: unknown {unknown} (known: {MEASURES})")
+        raise ValueError(
+            f"representations.similarity.measures: unknown {unknown} (known: {MEASURES})"
+        )
 
     def guard(f):
         return lambda X, Y: f(X, Y) if np.ptp(X) > 0 and np.ptp(Y) > 0 else float("nan")
@@ -336,9 +434,13 @@ def similarity_table(reps: Mapping[str, np.ndarray], measures: Mapping) -> np.nd
 def _same_samples(loaded: list, what: str) -> None:
     ref = loaded[0]
     for other in loaded[1:]:
-        if other[0].data != ref[0].data or not (np.array_equal(other[1], ref[1]) and np.array_equal(other[2], ref[2])):
-            raise ValueError(f"{what}: {other[0].name} and {ref[0].name} were not tested on the same samples "
-                             "(different data file or split); their representations cannot be compared")
+        if other[0].data != ref[0].data or not (
+            np.array_equal(other[1], ref[1]) and np.array_equal(other[2], ref[2])
+        ):
+            raise ValueError(
+                f"{what}: {other[0].name} and {ref[0].name} were not tested on the same samples "
+                "(different data file or split); their representations cannot be compared"
+            )
 
 
 def _group_activations(specs, split_cfg, cfg, seed):
@@ -356,7 +458,9 @@ def _group_activations(specs, split_cfg, cfg, seed):
     return out
 
 
-def cross_seed_summary(S: np.ndarray, members: np.ndarray, layers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cross_seed_summary(
+    S: np.ndarray, members: np.ndarray, layers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """From a (rep, rep) matrix over (member, layer) representations: the mean similarity of
     matching layers across different members, per layer, and the layer-identification
     accuracy (Kornblith et al. 2019): the share of (member i, layer l, member j != i) for
@@ -384,8 +488,15 @@ def cross_seed_summary(S: np.ndarray, members: np.ndarray, layers: np.ndarray) -
     return mean, np.array(hits / total if total else np.nan)
 
 
-def run_similarity(probes: Sequence[ModelSpec], members: Sequence[ModelSpec], split_cfg: dict, cfg: dict, seed: int,
-                   out_h5, out_headline) -> xr.Dataset:
+def run_similarity(
+    probes: Sequence[ModelSpec],
+    members: Sequence[ModelSpec],
+    split_cfg: dict,
+    cfg: dict,
+    seed: int,
+    out_h5,
+    out_headline,
+) -> xr.Dataset:
     """CKA/SVCCA between the probing nets' hidden layers and between the classifier ensemble
     members' layers (every layer against every layer)."""
     sim = cfg["similarity"]
@@ -409,25 +520,56 @@ def run_similarity(probes: Sequence[ModelSpec], members: Sequence[ModelSpec], sp
     s = stage_seed(seed, "similarity")
     ds = xr.Dataset(
         {
-            "probes": (("measure", "probe_a", "probe_b"), Sp,
-                       {"description": "similarity of the probing nets' hidden layers (last hidden layer of each)"}),
-            "members": (("measure", "rep_a", "rep_b"), Sc,
-                        {"description": "similarity between every (ensemble member, layer) pair of the phase classifier"}),
-            "cross_seed_matching": (("measure", "layer"), matching,
-                                    {"description": "mean similarity of the same layer in two different members"}),
-            "layer_identification": ("measure", ident,
-                                     {"description": "share of (member, layer, other member) whose most similar layer "
-                                                     "in the other member is the same layer (Kornblith et al. 2019)"}),
+            "probes": (
+                ("measure", "probe_a", "probe_b"),
+                Sp,
+                {
+                    "description": "similarity of the probing nets' hidden layers (last hidden layer of each)"
+                },
+            ),
+            "members": (
+                ("measure", "rep_a", "rep_b"),
+                Sc,
+                {
+                    "description": "similarity between every (ensemble member, layer) pair of the phase classifier"
+                },
+            ),
+            "cross_seed_matching": (
+                ("measure", "layer"),
+                matching,
+                {"description": "mean similarity of the same layer in two different members"},
+            ),
+            "layer_identification": (
+                "measure",
+                ident,
+                {
+                    "description": "share of (member, layer, other member) whose most similar layer "
+                    "in the other member is the same layer (Kornblith et al. 2019)"
+                },
+            ),
         },
-        coords={"measure": np.array(names, dtype=str), "probe_a": np.array(list(prep), dtype=str),
-                "probe_b": np.array(list(prep), dtype=str), "rep_a": np.array(list(crep), dtype=str),
-                "rep_b": np.array(list(crep), dtype=str), "member_a": ("rep_a", rep_member),
-                "layer_a": ("rep_a", rep_layer), "member_b": ("rep_b", rep_member), "layer_b": ("rep_b", rep_layer),
-                "layer": np.array(ulayers, dtype=str)},
-        attrs=base_attrs(s, algorithm="linear CKA, RBF CKA (Kornblith et al. 2019), SVCCA (Raghu et al. 2017)",
-                         layer_view=cfg["layer_view"], debiased=int(sim["debiased"]),
-                         rbf_bandwidth=float(sim["rbf_bandwidth"]), svcca_keep_variance=float(sim["svcca_keep_variance"]),
-                         n_samples_probes=len(P[0][1]) if P else 0, n_samples_members=len(C[0][1]) if C else 0),
+        coords={
+            "measure": np.array(names, dtype=str),
+            "probe_a": np.array(list(prep), dtype=str),
+            "probe_b": np.array(list(prep), dtype=str),
+            "rep_a": np.array(list(crep), dtype=str),
+            "rep_b": np.array(list(crep), dtype=str),
+            "member_a": ("rep_a", rep_member),
+            "layer_a": ("rep_a", rep_layer),
+            "member_b": ("rep_b", rep_member),
+            "layer_b": ("rep_b", rep_layer),
+            "layer": np.array(ulayers, dtype=str),
+        },
+        attrs=base_attrs(
+            s,
+            algorithm="linear CKA, RBF CKA (Kornblith et al. 2019), SVCCA (Raghu et al. 2017)",
+            layer_view=cfg["layer_view"],
+            debiased=int(sim["debiased"]),
+            rbf_bandwidth=float(sim["rbf_bandwidth"]),
+            svcca_keep_variance=float(sim["svcca_keep_variance"]),
+            n_samples_probes=len(P[0][1]) if P else 0,
+            n_samples_members=len(C[0][1]) if C else 0,
+        ),
     )
     to_netcdf_atomic(ds, out_h5)
     write_headlines(out_headline, similarity_headlines(ds), seed=seed)
@@ -440,26 +582,47 @@ def similarity_headlines(ds: xr.Dataset) -> list[dict]:
     for m in ds.measure.values:
         for layer in ds.layer.values:
             v = ds.cross_seed_matching.sel(measure=m, layer=layer)
-            vals = ds.members.sel(measure=m).values[np.ix_(ds.layer_a.values == layer, ds.layer_b.values == layer)]
+            vals = ds.members.sel(measure=m).values[
+                np.ix_(ds.layer_a.values == layer, ds.layer_b.values == layer)
+            ]
             off = vals[~np.eye(len(vals), dtype=bool)] if len(vals) > 1 else np.array([])
-            recs.append(_headline(f"representations.similarity.cross_seed_{m}[{layer}]", v if n_members > 1 else None,
-                                  description=f"mean {m} between layer {layer} of two phase-classifier ensemble members "
-                                              f"({n_members} seeds" + (f"; pairs range {np.nanmin(off):.3f}-{np.nanmax(off):.3f})"
-                                                                       if off.size and np.isfinite(off).any() else ")")))
+            recs.append(
+                _headline(
+                    f"representations.similarity.cross_seed_{m}[{layer}]",
+                    v if n_members > 1 else None,
+                    description=f"mean {m} between layer {layer} of two phase-classifier ensemble members "
+                    f"({n_members} seeds"
+                    + (
+                        f"; pairs range {np.nanmin(off):.3f}-{np.nanmax(off):.3f})"
+                        if off.size and np.isfinite(off).any()
+                        else ")"
+                    ),
+                )
+            )
     if ds.sizes["layer"] > 1 and n_members > 1:
-        recs.append(_headline("representations.similarity.layer_identification[linear_cka]",
-                              ds.layer_identification.sel(measure="linear_cka") if "linear_cka" in ds.measure else None,
-                              description="share of the classifier's layers whose most similar layer in another seed's "
-                                          "net (linear CKA) is the same layer (Kornblith et al. 2019: ~1; chance "
-                                          f"1/{ds.sizes['layer']})"))
+        recs.append(
+            _headline(
+                "representations.similarity.layer_identification[linear_cka]",
+                ds.layer_identification.sel(measure="linear_cka")
+                if "linear_cka" in ds.measure
+                else None,
+                description="share of the classifier's layers whose most similar layer in another seed's "
+                "net (linear CKA) is the same layer (Kornblith et al. 2019: ~1; chance "
+                f"1/{ds.sizes['layer']})",
+            )
+        )
     if "linear_cka" in ds.measure.values:
         probes = list(ds.probe_a.values)
         for i, a in enumerate(probes):
-            for b in probes[i + 1:]:
+            for b in probes[i + 1 :]:
                 ka, kb = a.removeprefix("probe_"), b.removeprefix("probe_")
-                recs.append(_headline(f"representations.similarity.probes.linear_cka[{ka}-{kb}]",
-                                      ds.probes.sel(measure="linear_cka", probe_a=a, probe_b=b),
-                                      description=f"linear CKA between the hidden layers of the {ka} and {kb} probing nets"))
+                recs.append(
+                    _headline(
+                        f"representations.similarity.probes.linear_cka[{ka}-{kb}]",
+                        ds.probes.sel(measure="linear_cka", probe_a=a, probe_b=b),
+                        description=f"linear CKA between the hidden layers of the {ka} and {kb} probing nets",
+                    )
+                )
     return recs
 
 
@@ -484,8 +647,13 @@ def reference_lattices(L: int) -> dict[str, np.ndarray]:
     """Bond-extreme lattices: aligned up and down, staggered along x (every x bond broken),
     along y, and the checkerboard (every bond broken)."""
     iy, ix = np.indices((L, L))
-    return {"uniform": np.ones((L, L)), "uniform_down": -np.ones((L, L)), "stagger_x": (-1.0) ** ix,
-            "stagger_y": (-1.0) ** iy, "checkerboard": (-1.0) ** (ix + iy)}
+    return {
+        "uniform": np.ones((L, L)),
+        "uniform_down": -np.ones((L, L)),
+        "stagger_x": (-1.0) ** ix,
+        "stagger_y": (-1.0) ** iy,
+        "checkerboard": (-1.0) ** (ix + iy),
+    }
 
 
 def kernel_directions(md) -> tuple[str, ...]:
@@ -503,8 +671,14 @@ def _logits(model, x) -> np.ndarray:
     return decision_logit(model, np.asarray(x, np.float32))
 
 
-def run_maximisation(specs: Sequence[ModelSpec], split_cfg: dict, cfg: dict, seed: int, out_h5: Sequence,
-                     out_headline) -> list[xr.Dataset]:
+def run_maximisation(
+    specs: Sequence[ModelSpec],
+    split_cfg: dict,
+    cfg: dict,
+    seed: int,
+    out_h5: Sequence,
+    out_headline,
+) -> list[xr.Dataset]:
     """Maximise and minimise each model's decision logit over spin lattices; top-k held-out
     configurations of each; one HDF5 file per model and the headline numbers."""
     from physlens.interpret.maximisation import maximise_activation, top_k_examples
@@ -525,39 +699,92 @@ def run_maximisation(specs: Sequence[ModelSpec], split_cfg: dict, cfg: dict, see
         runs, top = {}, {}
         for out, sign in OUTPUTS.items():
             s = stage_seed(seed, spec.name, "maximisation", out)
-            res = maximise_activation(lambda v: model(v.to(dtype)), L, seed=s, n_starts=mx["n_starts"], steps=mx["steps"],
-                                      lr=mx["lr"], penalty=mx["penalty"], init_scale=mx["init_scale"], sign=sign,
-                                      normalise_gradient=mx["normalise_gradient"])
+            res = maximise_activation(
+                lambda v: model(v.to(dtype)),
+                L,
+                seed=s,
+                n_starts=mx["n_starts"],
+                steps=mx["steps"],
+                lr=mx["lr"],
+                penalty=mx["penalty"],
+                init_scale=mx["init_scale"],
+                sign=sign,
+                normalise_gradient=mx["normalise_gradient"],
+            )
             runs[out] = res
             top[out] = top_k_examples(sign * logit, mx["top_k"])
-            log.info("%s %s: logit %.4g, starts %s, observables %s", spec.name, out, res.activation,
-                     np.round(res.start_activations, 3), dict(zip(UNIT_OBSERVABLES, np.round(unit_observables(res.config), 3))))
+            log.info(
+                "%s %s: logit %.4g, starts %s, observables %s",
+                spec.name,
+                out,
+                res.activation,
+                np.round(res.start_activations, 3),
+                dict(zip(UNIT_OBSERVABLES, np.round(unit_observables(res.config), 3))),
+            )
         outs = list(OUTPUTS)
         k = len(top["ordered"])
         ds = xr.Dataset(
             {
-                "maximiser": (("output", "y", "x"), np.stack([runs[o].config for o in outs]).astype(np.int8),
-                              {"description": "rounded spin configuration that maximises sign * logit"}),
-                "relaxed": (("output", "y", "x"), np.stack([runs[o].continuous for o in outs]).astype(np.float32),
-                            {"description": "continuous optimum tanh(u) of the best start, before rounding"}),
-                "activation": ("output", [runs[o].activation for o in outs], {"description": "decision logit of the maximiser"}),
-                "start_activation": (("output", "start"), np.stack([runs[o].start_activations for o in outs])),
-                "maximiser_observables": (("output", "observable"), np.stack([unit_observables(runs[o].config) for o in outs])),
-                "topk_config": (("output", "rank", "y", "x"), np.stack([x[top[o]] for o in outs]).astype(np.int8)),
+                "maximiser": (
+                    ("output", "y", "x"),
+                    np.stack([runs[o].config for o in outs]).astype(np.int8),
+                    {"description": "rounded spin configuration that maximises sign * logit"},
+                ),
+                "relaxed": (
+                    ("output", "y", "x"),
+                    np.stack([runs[o].continuous for o in outs]).astype(np.float32),
+                    {
+                        "description": "continuous optimum tanh(u) of the best start, before rounding"
+                    },
+                ),
+                "activation": (
+                    "output",
+                    [runs[o].activation for o in outs],
+                    {"description": "decision logit of the maximiser"},
+                ),
+                "start_activation": (
+                    ("output", "start"),
+                    np.stack([runs[o].start_activations for o in outs]),
+                ),
+                "maximiser_observables": (
+                    ("output", "observable"),
+                    np.stack([unit_observables(runs[o].config) for o in outs]),
+                ),
+                "topk_config": (
+                    ("output", "rank", "y", "x"),
+                    np.stack([x[top[o]] for o in outs]).astype(np.int8),
+                ),
                 "topk_activation": (("output", "rank"), np.stack([logit[top[o]] for o in outs])),
                 "topk_temperature": (("output", "rank"), np.stack([T[top[o]] for o in outs])),
-                "topk_observables": (("output", "rank", "observable"), np.stack([unit_observables(x[top[o]]) for o in outs])),
-                "reference_activation": ("reference", ref_logit, {"description": "decision logit of the bond-extreme lattices"}),
+                "topk_observables": (
+                    ("output", "rank", "observable"),
+                    np.stack([unit_observables(x[top[o]]) for o in outs]),
+                ),
+                "reference_activation": (
+                    "reference",
+                    ref_logit,
+                    {"description": "decision logit of the bond-extreme lattices"},
+                ),
                 "sign": ("output", [OUTPUTS[o] for o in outs]),
             },
-            coords={"output": np.array(outs, dtype=str), "observable": np.array(UNIT_OBSERVABLES, dtype=str),
-                    "reference": np.array(list(refs), dtype=str), "rank": np.arange(1, k + 1),
-                    "start": np.arange(mx["n_starts"]), "y": np.arange(L), "x": np.arange(L)},
-            attrs=base_attrs(stage_seed(seed, spec.name, "maximisation"),
-                             algorithm="activation maximisation over tanh-relaxed spins with a ramped +-1 penalty, "
-                                       "rounded (physlens.interpret.maximisation); top-k held-out configurations",
-                             model=spec.name, kernel_directions=",".join(kernel_directions(md)),
-                             n_test=len(x), **{k_: (int(v) if isinstance(v, bool) else v) for k_, v in mx.items()}),
+            coords={
+                "output": np.array(outs, dtype=str),
+                "observable": np.array(UNIT_OBSERVABLES, dtype=str),
+                "reference": np.array(list(refs), dtype=str),
+                "rank": np.arange(1, k + 1),
+                "start": np.arange(mx["n_starts"]),
+                "y": np.arange(L),
+                "x": np.arange(L),
+            },
+            attrs=base_attrs(
+                stage_seed(seed, spec.name, "maximisation"),
+                algorithm="activation maximisation over tanh-relaxed spins with a ramped +-1 penalty, "
+                "rounded (physlens.interpret.maximisation); top-k held-out configurations",
+                model=spec.name,
+                kernel_directions=",".join(kernel_directions(md)),
+                n_test=len(x),
+                **{k_: (int(v) if isinstance(v, bool) else v) for k_, v in mx.items()},
+            ),
         )
         to_netcdf_atomic(ds, path)
         results.append(ds)
@@ -590,35 +817,65 @@ def maximisation_headlines(ds: xr.Dataset, md, mx: dict) -> list[dict]:
     recs = []
     for out in ds.output.values:
         o = ds.maximiser_observables.sel(output=out)
-        short = {"abs_magnetization": "|M|/N", "energy": "E/N", "bond_energy_x": "Ex/N", "bond_energy_y": "Ey/N"}
+        short = {
+            "abs_magnetization": "|M|/N",
+            "energy": "E/N",
+            "bond_energy_x": "Ex/N",
+            "bond_energy_y": "Ey/N",
+        }
         obs = ", ".join(f"{v} {float(o.sel(observable=k)):.3f}" for k, v in short.items())
         found = f"logit {float(ds.activation.sel(output=out)):.4g}; {obs}"
         if md.kernel() is None or not dirs:
             crit = {}
             if md.kernel() is None and out == "ordered":
-                crit = dict(reference=1.0, tolerance=float(mx["abs_magnetization_tolerance"]), tolerance_kind="absolute",
-                            reference_source="physics: a phase classifier's 'ordered' output is maximised by a fully "
-                                             "aligned lattice (|M| = 1)")
-            recs.append(_headline(f"{pre}.{out}.abs_magnetization", o.sel(observable="abs_magnetization"), **crit,
-                                  description=f"|M| per site of the spin lattice that maximises {name}'s '{out}' output "
-                                              f"({found})"))
+                crit = dict(
+                    reference=1.0,
+                    tolerance=float(mx["abs_magnetization_tolerance"]),
+                    tolerance_kind="absolute",
+                    reference_source="physics: a phase classifier's 'ordered' output is maximised by a fully "
+                    "aligned lattice (|M| = 1)",
+                )
+            recs.append(
+                _headline(
+                    f"{pre}.{out}.abs_magnetization",
+                    o.sel(observable="abs_magnetization"),
+                    **crit,
+                    description=f"|M| per site of the spin lattice that maximises {name}'s '{out}' output "
+                    f"({found})",
+                )
+            )
             continue
-        expected = expected_bond_energy(ds, dirs, OUTPUTS[str(out)])  # -1 all aligned, +1 all broken
+        expected = expected_bond_energy(
+            ds, dirs, OUTPUTS[str(out)]
+        )  # -1 all aligned, +1 all broken
         value = float(np.mean([o.sel(observable=f"bond_energy_{d}") for d in dirs]))
         judged = md.kernel() == (1, 2) and out == "ordered"
-        crit = dict(reference=expected, tolerance=float(mx["bond_energy_tolerance"]), tolerance_kind="absolute",
-                    reference_source="Wetzel & Scherzer 2017: the 1x2 net is a function of the nearest-neighbour bond "
-                                     "energy; the sign follows its weights") if judged else {}
+        crit = (
+            dict(
+                reference=expected,
+                tolerance=float(mx["bond_energy_tolerance"]),
+                tolerance_kind="absolute",
+                reference_source="Wetzel & Scherzer 2017: the 1x2 net is a function of the nearest-neighbour bond "
+                "energy; the sign follows its weights",
+            )
+            if judged
+            else {}
+        )
         stag = staggered_reference(dirs)
         ref = ds.reference_activation
-        recs.append(_headline(
-            f"{pre}.{out}.kernel_bond_energy", value, **crit,
-            description=f"bond energy per site along the bonds {name}'s receptive field spans ({', '.join(dirs)}) of the "
-                        f"lattice that maximises its '{out}' output ({found}); its weights favour bond "
-                        f"{'order' if expected < 0 else 'disorder'} there (logit aligned up/down "
-                        f"{float(ref.sel(reference='uniform')):.3g}/{float(ref.sel(reference='uniform_down')):.3g} vs "
-                        f"{stag} {float(ref.sel(reference=stag)):.3g}), so expected {expected:+.0f}"
-                        + ("" if judged else " (recorded only)")))
+        recs.append(
+            _headline(
+                f"{pre}.{out}.kernel_bond_energy",
+                value,
+                **crit,
+                description=f"bond energy per site along the bonds {name}'s receptive field spans ({', '.join(dirs)}) of the "
+                f"lattice that maximises its '{out}' output ({found}); its weights favour bond "
+                f"{'order' if expected < 0 else 'disorder'} there (logit aligned up/down "
+                f"{float(ref.sel(reference='uniform')):.3g}/{float(ref.sel(reference='uniform_down')):.3g} vs "
+                f"{stag} {float(ref.sel(reference=stag)):.3g}), so expected {expected:+.0f}"
+                + ("" if judged else " (recorded only)"),
+            )
+        )
     return recs
 
 
@@ -643,7 +900,9 @@ def isotonic_candidate(y, q) -> tuple[np.ndarray, int]:
     return pred, int(len(np.unique(pred)))
 
 
-def formula_candidate(symbolic: dict, observables: Mapping[str, np.ndarray], penalty: str) -> tuple[np.ndarray, int, str]:
+def formula_candidate(
+    symbolic: dict, observables: Mapping[str, np.ndarray], penalty: str
+) -> tuple[np.ndarray, int, str]:
     """Prediction of a symbolic fit (physlens.symbolic JSON) on the data, its parameter count
     (`penalty`: 'complexity' = expression nodes of the chosen Pareto member, 'constants' =
     fitted numbers in it) and the formula."""
@@ -654,8 +913,12 @@ def formula_candidate(symbolic: dict, observables: Mapping[str, np.ndarray], pen
     names = list(symbolic["feature_names"])
     missing = [n for n in names if n not in observables]
     if missing:
-        raise KeyError(f"symbolic formula uses {missing}, not among the observables {list(observables)}")
-    expr = sympy.sympify(symbolic["expression_full"], locals={n: sympy.Symbol(n, real=True) for n in names})
+        raise KeyError(
+            f"symbolic formula uses {missing}, not among the observables {list(observables)}"
+        )
+    expr = sympy.sympify(
+        symbolic["expression_full"], locals={n: sympy.Symbol(n, real=True) for n in names}
+    )
     X = np.column_stack([np.asarray(observables[n], float) for n in names])
     pred = evaluate(expr, X, names)
     if penalty == "complexity":
@@ -663,12 +926,19 @@ def formula_candidate(symbolic: dict, observables: Mapping[str, np.ndarray], pen
     elif penalty == "constants":
         k = max(1, len(expr.atoms(sympy.Float)))
     else:
-        raise ValueError(f"representations.parsimony.formula_penalty = {penalty!r}: choose complexity or constants")
+        raise ValueError(
+            f"representations.parsimony.formula_penalty = {penalty!r}: choose complexity or constants"
+        )
     return pred, k, str(symbolic["expression"])
 
 
-def explanation_candidates(y, observables: Mapping[str, np.ndarray], ranking: xr.Dataset, cfg: dict,
-                           symbolic: dict | None = None) -> tuple[dict, dict]:
+def explanation_candidates(
+    y,
+    observables: Mapping[str, np.ndarray],
+    ranking: xr.Dataset,
+    cfg: dict,
+    symbolic: dict | None = None,
+) -> tuple[dict, dict]:
     """Candidates {name: (prediction, n_params)} for parsimony.compare_explanations: one per
     equivalence group of the probing ranking (its best-ranked member; exact monotone
     equivalents cannot be told apart) and the symbolic formula; and {name: description}."""
@@ -686,19 +956,39 @@ def explanation_candidates(y, observables: Mapping[str, np.ndarray], ranking: xr
         else:
             pred, k = isotonic_candidate(y, q)
         cands[str(o)] = (pred, k)
-        eq = [str(e) for e in ranking.observable.values if int(ranking.sel(observable=e).group) == g and e != o]
-        info[str(o)] = {"kind": "observable", "equivalent_to": ",".join(eq),
-                        "fit": f"{cfg['fit']}" + (f" degree {cfg['degree']}" if cfg["fit"] == "polynomial" else "")}
+        eq = [
+            str(e)
+            for e in ranking.observable.values
+            if int(ranking.sel(observable=e).group) == g and e != o
+        ]
+        info[str(o)] = {
+            "kind": "observable",
+            "equivalent_to": ",".join(eq),
+            "fit": f"{cfg['fit']}"
+            + (f" degree {cfg['degree']}" if cfg["fit"] == "polynomial" else ""),
+        }
     if symbolic is not None:
         pred, k, text = formula_candidate(symbolic, observables, cfg["formula_penalty"])
         cands["formula"] = (pred, k)
-        info["formula"] = {"kind": "formula", "equivalent_to": ",".join(symbolic.get("monotone_equivalent_to", [])),
-                           "fit": text}
+        info["formula"] = {
+            "kind": "formula",
+            "equivalent_to": ",".join(symbolic.get("monotone_equivalent_to", [])),
+            "fit": text,
+        }
     return cands, info
 
 
-def run_parsimony(specs: Sequence[ModelSpec], rankings: Mapping[str, str], symbolics: Mapping[str, str], split_cfg: dict,
-                  cfg: dict, symbolic_link: str, seed: int, out_csv, out_headline):
+def run_parsimony(
+    specs: Sequence[ModelSpec],
+    rankings: Mapping[str, str],
+    symbolics: Mapping[str, str],
+    split_cfg: dict,
+    cfg: dict,
+    symbolic_link: str,
+    seed: int,
+    out_csv,
+    out_headline,
+):
     """BIC comparison of every model's candidate explanations; one CSV table, headlines."""
     import pandas as pd
 
@@ -713,12 +1003,19 @@ def run_parsimony(specs: Sequence[ModelSpec], rankings: Mapping[str, str], symbo
         with xr.open_dataset(rankings[spec.name], engine="h5netcdf") as r:
             ranking = r.load()
         sym = read_json(symbolics[spec.name]) if spec.name in symbolics else None
-        names = list(dict.fromkeys([str(o) for o in ranking.observable.values] + (list(sym["feature_names"]) if sym else [])))
+        names = list(
+            dict.fromkeys(
+                [str(o) for o in ranking.observable.values]
+                + (list(sym["feature_names"]) if sym else [])
+            )
+        )
         obs = compute_observables(x, names)
         logit = _logits(md.model, x)
         # the scale the symbolic fit explained: the logit (link = logit) or the sigmoid output
         y = logit if symbolic_link == "logit" else 1.0 / (1.0 + np.exp(-logit))
-        cands, info = explanation_candidates(y, {n: obs[n].values for n in names}, ranking, cfg, sym)
+        cands, info = explanation_candidates(
+            y, {n: obs[n].values for n in names}, ranking, cfg, sym
+        )
         t = compare_explanations(y, cands)
         ss = float(np.sum((y - y.mean()) ** 2)) or float("nan")
         t["r2"] = [1 - float(np.sum((y - cands[c][0]) ** 2)) / ss for c in t.candidate]
@@ -729,11 +1026,33 @@ def run_parsimony(specs: Sequence[ModelSpec], rankings: Mapping[str, str], symbo
         t["scale"] = "logit" if symbolic_link == "logit" else "probability"
         tables.append(t)
         recs += parsimony_headlines(t, md, sym)
-        log.info("%s parsimony:\n%s", spec.name, t[["candidate", "n_params", "r2", "delta_bic", "weight"]])
+        log.info(
+            "%s parsimony:\n%s",
+            spec.name,
+            t[["candidate", "n_params", "r2", "delta_bic", "weight"]],
+        )
     table = pd.concat(tables, ignore_index=True)
-    cols = ["model", "candidate", "kind", "equivalent_to", "fit", "n_params", "r2", "bic", "delta_bic", "weight", "aic",
-            "delta_aic", "akaike_weight", "n_samples", "scale"]
-    prov = base_attrs(stage_seed(seed, "parsimony"), algorithm="BIC model comparison (physlens.interpret.parsimony)")
+    cols = [
+        "model",
+        "candidate",
+        "kind",
+        "equivalent_to",
+        "fit",
+        "n_params",
+        "r2",
+        "bic",
+        "delta_bic",
+        "weight",
+        "aic",
+        "delta_aic",
+        "akaike_weight",
+        "n_samples",
+        "scale",
+    ]
+    prov = base_attrs(
+        stage_seed(seed, "parsimony"),
+        algorithm="BIC model comparison (physlens.interpret.parsimony)",
+    )
     with atomic_path(out_csv, suffix=".csv.tmp") as tmp:
         with open(tmp, "w", newline="") as fh:
             fh.write("# " + "; ".join(f"{k}={v}" for k, v in prov.items()) + "\n")
@@ -756,34 +1075,59 @@ def _is_energy(candidate: str, equivalents: str) -> bool:
 def parsimony_headlines(t, md, sym: dict | None) -> list[dict]:
     best = t.iloc[0]
     pre = f"representations.parsimony.{md.name}"
-    eq = f" (= {best.equivalent_to.replace(',', ', ')})" if best.equivalent_to and best.kind == "observable" else ""
+    eq = (
+        f" (= {best.equivalent_to.replace(',', ', ')})"
+        if best.equivalent_to and best.kind == "observable"
+        else ""
+    )
     what = f"the formula {best.fit}" if best.kind == "formula" else f"{best.candidate}{eq}"
-    runner = f"; runner-up {t.iloc[1].candidate} at dBIC {t.iloc[1].delta_bic:.3g}" if len(t) > 1 else ""
-    recs = [_headline(f"{pre}.preferred_weight", best.weight,
-                      description=f"Schwarz (BIC) weight of the preferred explanation of {md.name}'s decision logit: "
-                                  f"{what}, R^2 {best.r2:.4f}, {best.n_params} parameters, Akaike weight "
-                                  f"{best.akaike_weight:.3g}, among {len(t)} candidates{runner}",
-                      preferred=str(best.candidate))]
+    runner = (
+        f"; runner-up {t.iloc[1].candidate} at dBIC {t.iloc[1].delta_bic:.3g}" if len(t) > 1 else ""
+    )
+    recs = [
+        _headline(
+            f"{pre}.preferred_weight",
+            best.weight,
+            description=f"Schwarz (BIC) weight of the preferred explanation of {md.name}'s decision logit: "
+            f"{what}, R^2 {best.r2:.4f}, {best.n_params} parameters, Akaike weight "
+            f"{best.akaike_weight:.3g}, among {len(t)} candidates{runner}",
+            preferred=str(best.candidate),
+        )
+    ]
     if md.kernel() != (1, 2):  # physics names the winner only for the 1x2 probe
         return recs
-    energy = _is_energy(best.candidate, best.equivalent_to) if best.kind == "observable" else \
-        any(e in ENERGY_GROUP for e in str(best.equivalent_to).split(","))
-    recs.append(_headline(f"{pre}.energy_preferred", float(energy), reference=1.0, tolerance=0.0,
-                          tolerance_kind="at_least",
-                          reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
-                          description=f"BIC prefers the energy (or an exact equivalent, or a formula that is a monotone map "
-                                      f"of it) as the explanation of {md.name}'s decision logit (preferred: {what})"))
+    energy = (
+        _is_energy(best.candidate, best.equivalent_to)
+        if best.kind == "observable"
+        else any(e in ENERGY_GROUP for e in str(best.equivalent_to).split(","))
+    )
+    recs.append(
+        _headline(
+            f"{pre}.energy_preferred",
+            float(energy),
+            reference=1.0,
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
+            description=f"BIC prefers the energy (or an exact equivalent, or a formula that is a monotone map "
+            f"of it) as the explanation of {md.name}'s decision logit (preferred: {what})",
+        )
+    )
     return recs
 
 
 # --- figures ----------------------------------------------------------------------------------
 
 
-
 def draw_figures(inputs, outputs) -> None:
     """Every figure of the stage: `inputs` and `outputs` have the fields embeddings and
     maximisation (lists, one file per model, in the same order), similarity and parsimony."""
-    from physlens.plots.representations import plot_embeddings, plot_maximisation, plot_parsimony, plot_similarity
+    from physlens.plots.representations import (
+        plot_embeddings,
+        plot_maximisation,
+        plot_parsimony,
+        plot_similarity,
+    )
 
     for kind, plot in (("embeddings", plot_embeddings), ("maximisation", plot_maximisation)):
         for i, o in zip(list(getattr(inputs, kind)), list(getattr(outputs, kind)), strict=True):

@@ -9,8 +9,8 @@ only the invariant tells them apart. Groups never straddle the train/test split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import sympy as sp
@@ -93,7 +93,11 @@ DATASETS: dict[str, PairDataset] = {
             ("x", "y", "v_x", "v_y"),
             ("x*v_y - y*v_x", "(v_x**2 + v_y**2)/2 - 1/sqrt(x**2 + y**2)"),
             _kepler_groups,
-            {"energy_range": [-1.0, -0.3], "eccentricity_range": [0.0, 0.7], "retrograde_fraction": 0.5},
+            {
+                "energy_range": [-1.0, -0.3],
+                "eccentricity_range": [0.0, 0.7],
+                "retrograde_fraction": 0.5,
+            },
             "Bound Kepler orbits in V = -1/r: same orbit <=> same L_z, energy and orientation.",
         ),
         PairDataset(
@@ -159,7 +163,9 @@ def make_pairs(
     p = {**spec.defaults, **(params or {})}
     unknown = set(p) - set(spec.defaults)
     if unknown:
-        raise KeyError(f"{name}: unknown parameter(s) {sorted(unknown)}; known: {sorted(spec.defaults)}")
+        raise KeyError(
+            f"{name}: unknown parameter(s) {sorted(unknown)}; known: {sorted(spec.defaults)}"
+        )
     rng = make_rng(seed, "invariants", name)
     n_pos = n_pairs // 2
     n_groups = int(np.ceil(n_pos / max(1, points_per_group // 2)))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 # --- Kepler problem in the plane, V(r) = -mu / r -------------------------------------------
 
 

@@ -24,9 +24,9 @@ from tqdm import tqdm
 
 from physlens.config import ConfigError, temperature_grid, validate_config
 from physlens.io import atomic_path
-from physlens.parallel import numba_threads
 from physlens.ising import kernels, wolff
 from physlens.ising.rng import probability_bits, probability_threshold, xoshiro_states
+from physlens.parallel import numba_threads
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 from physlens.stats import integrated_autocorrelation_time

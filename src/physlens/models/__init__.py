@@ -53,7 +53,9 @@ def build_model(arch: dict) -> nn.Module:
     if name not in REGISTRY:
         _import_model_modules()
     if name not in REGISTRY:
-        raise ArchitectureError(f"unknown model {name!r}; registered: {', '.join(sorted(REGISTRY))}")
+        raise ArchitectureError(
+            f"unknown model {name!r}; registered: {', '.join(sorted(REGISTRY))}"
+        )
     kwargs = {k: v for k, v in arch.items() if k != "name"}
     try:
         model = REGISTRY[name](**kwargs)
@@ -63,4 +65,12 @@ def build_model(arch: dict) -> nn.Module:
     return model
 
 
-__all__ = ["REGISTRY", "ArchitectureError", "build_model", "register", "PhaseCNN", "ProbeNet", "ConstantModel"]
+__all__ = [
+    "REGISTRY",
+    "ArchitectureError",
+    "build_model",
+    "register",
+    "PhaseCNN",
+    "ProbeNet",
+    "ConstantModel",
+]

@@ -38,7 +38,9 @@ class DenseAutoencoder(nn.Module):
     def __init__(self, L: int, latent_dim: int = 1, hidden=(256,), activation: str = "relu"):
         super().__init__()
         if int(L) < 2 or int(latent_dim) < 1 or any(int(h) < 1 for h in hidden):
-            raise ValueError(f"need L >= 2, latent_dim >= 1 and positive hidden widths; got L={L}, latent_dim={latent_dim}, hidden={hidden}")
+            raise ValueError(
+                f"need L >= 2, latent_dim >= 1 and positive hidden widths; got L={L}, latent_dim={latent_dim}, hidden={hidden}"
+            )
         self.L, self.latent_dim = int(L), int(latent_dim)
         widths = [self.L * self.L, *map(int, hidden)]
         # The VAE's encoder outputs (mean, log-variance) per latent dimension.

@@ -10,7 +10,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU, "softplus": nn.Softplus, "softsign": nn.Softsign}
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "elu": nn.ELU,
+    "softplus": nn.Softplus,
+    "softsign": nn.Softsign,
+}
 ODD_ACTIVATIONS = {"tanh", "softsign"}
 
 
@@ -46,13 +52,20 @@ class PhaseCNN(nn.Module):
     (energy-like), whose value at Tc is not singular.
     """
 
-    def __init__(self, channels=(8, 8), kernel: int = 3, activation: str = "tanh", z2_odd: bool = True):
+    def __init__(
+        self, channels=(8, 8), kernel: int = 3, activation: str = "tanh", z2_odd: bool = True
+    ):
         super().__init__()
         if z2_odd and activation not in ODD_ACTIVATIONS:
-            raise ValueError(f"z2_odd needs an odd activation ({sorted(ODD_ACTIVATIONS)}), got {activation!r}")
+            raise ValueError(
+                f"z2_odd needs an odd activation ({sorted(ODD_ACTIVATIONS)}), got {activation!r}"
+            )
         layers, c_in = [], 1
         for c in channels:
-            layers += [PeriodicConv2d(c_in, int(c), int(kernel), bias=not z2_odd), _activation(activation)]
+            layers += [
+                PeriodicConv2d(c_in, int(c), int(kernel), bias=not z2_odd),
+                _activation(activation),
+            ]
             c_in = int(c)
         self.features = nn.Sequential(*layers)
         self.z2_odd = bool(z2_odd)

@@ -37,7 +37,9 @@ def mlp(n_in: int, hidden, n_out: int, activation: str) -> nn.Sequential:
 class SiameseNet(nn.Module):
     """Shared MLP encoder with a `bottleneck`-neuron output; logit a - softplus(b)·|z1 - z2|^2."""
 
-    def __init__(self, n_features: int, hidden=(32, 32), bottleneck: int = 1, activation: str = "tanh"):
+    def __init__(
+        self, n_features: int, hidden=(32, 32), bottleneck: int = 1, activation: str = "tanh"
+    ):
         super().__init__()
         self.encoder = mlp(n_features, hidden, bottleneck, activation)
         self.offset = nn.Parameter(torch.tensor(1.0))
@@ -49,7 +51,9 @@ class SiameseNet(nn.Module):
 
     def forward(self, pairs: torch.Tensor) -> torch.Tensor:
         if pairs.dim() != 3 or pairs.shape[1] != 2:
-            raise ValueError(f"siamese_mlp expects pairs (batch, 2, features), got {tuple(pairs.shape)}")
+            raise ValueError(
+                f"siamese_mlp expects pairs (batch, 2, features), got {tuple(pairs.shape)}"
+            )
         z = self.encode(pairs)
         dist2 = (z[:, 0] - z[:, 1]).pow(2).sum(-1)
         # softplus keeps b > 0: a larger distance can only mean "different"
@@ -74,11 +78,15 @@ class TwinNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 3 or x.shape[1] not in (2, 3):
-            raise ValueError(f"twin_mlp expects pairs or triplets (batch, 2|3, features), got {tuple(x.shape)}")
+            raise ValueError(
+                f"twin_mlp expects pairs or triplets (batch, 2|3, features), got {tuple(x.shape)}"
+            )
         if x.shape[1] == 2:
             return self.difference(x[:, 0], x[:, 1])
         a, b, c = x[:, 0], x[:, 1], x[:, 2]
-        return torch.stack([self.difference(a, b), self.difference(b, c), self.difference(c, a)], dim=-1)
+        return torch.stack(
+            [self.difference(a, b), self.difference(b, c), self.difference(c, a)], dim=-1
+        )
 
 
 @register("mlp_regressor")

@@ -47,10 +47,14 @@ class PeriodicConv3d(nn.Conv3d):
 class SU2PhaseCNN(nn.Module):
     """Time-product convolution -> spatial average -> MLP head -> logit (module docstring)."""
 
-    def __init__(self, channels: int = 8, kernel: int = 1, hidden: int = 16, activation: str = "relu"):
+    def __init__(
+        self, channels: int = 8, kernel: int = 1, hidden: int = 16, activation: str = "relu"
+    ):
         super().__init__()
         if int(channels) < 1 or int(kernel) < 1 or int(hidden) < 1:
-            raise ValueError(f"channels, kernel and hidden must be >= 1, got {channels}, {kernel}, {hidden}")
+            raise ValueError(
+                f"channels, kernel and hidden must be >= 1, got {channels}, {kernel}, {hidden}"
+            )
         self.slice_conv = PeriodicConv3d(16, int(channels), int(kernel))
         # BatchNorm: the pooled products vary by O(0.1) while the head's biases are O(1), so
         # without it the ReLU units are locally linear in them, and a linear function has no

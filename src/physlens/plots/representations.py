@@ -33,18 +33,26 @@ def plot_embeddings(ds: xr.Dataset, path) -> None:
     use_style("paper")
     colours = ["temperature"] + [c for c in ds.attrs["colour_by"].split(",") if c]
     rows = [(layer, m) for layer in ds.layer.values for m in ds.embedding_method.values]
-    fig, axes = plt.subplots(len(rows), len(colours), figsize=(2.9 * len(colours), 2.6 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), len(colours), figsize=(2.9 * len(colours), 2.6 * len(rows)), squeeze=False
+    )
     T = ds.temperature.values
     for r, (layer, method) in enumerate(rows):
         xy = ds.embedding.sel(layer=layer, embedding_method=method).values
         for c, name in enumerate(colours):
             ax = axes[r, c]
             v = T if name == "temperature" else ds[name].values
-            kw = dict(cmap="coolwarm", vmin=T.min(), vmax=T.max()) if name == "temperature" else dict(cmap="viridis")
+            kw = (
+                dict(cmap="coolwarm", vmin=T.min(), vmax=T.max())
+                if name == "temperature"
+                else dict(cmap="viridis")
+            )
             if name == "magnetization":
                 lim = float(np.nanmax(np.abs(v))) or 1.0
                 kw = dict(cmap="PuOr", vmin=-lim, vmax=lim)
-            sc = ax.scatter(xy[:, 0], xy[:, 1], c=v, s=5, alpha=0.8, linewidths=0, rasterized=True, **kw)
+            sc = ax.scatter(
+                xy[:, 0], xy[:, 1], c=v, s=5, alpha=0.8, linewidths=0, rasterized=True, **kw
+            )
             cb = fig.colorbar(sc, ax=ax, fraction=0.05, pad=0.02)
             if name == "temperature":
                 cb.ax.axhline(TC_EXACT, color="k", lw=1)
@@ -55,9 +63,12 @@ def plot_embeddings(ds: xr.Dataset, path) -> None:
             if c == 0:
                 ax.set_ylabel(f"{layer}\n{METHOD_LABELS.get(method, method)}", fontsize=9)
     ratio = ds.pca_variance_ratio.isel(layer=-1, pc=slice(0, 2)).values
-    fig.suptitle(f"{ds.attrs.get('model', '')}: hidden activations ({ds.attrs.get('layer_view', '')}) of "
-                 f"{ds.sizes['sample']} held-out configurations; last layer PC1/PC2 variance "
-                 f"{ratio[0]:.2f}/{ratio[1]:.2f} (black line in the T colour bar: Tc)", fontsize=9)
+    fig.suptitle(
+        f"{ds.attrs.get('model', '')}: hidden activations ({ds.attrs.get('layer_view', '')}) of "
+        f"{ds.sizes['sample']} held-out configurations; last layer PC1/PC2 variance "
+        f"{ratio[0]:.2f}/{ratio[1]:.2f} (black line in the T colour bar: Tc)",
+        fontsize=9,
+    )
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -71,8 +82,21 @@ def _heatmap(ax, S, labels, title):
     # nets are often all above 0.9, and a fixed 0-1 scale would show one flat colour
     lo = float(np.nanmin(S)) if np.isfinite(S).any() else 0.0
     vmin = min(0.95, max(0.0, np.floor(lo * 20) / 20))
-    sns.heatmap(S, ax=ax, vmin=vmin, vmax=1, cmap="mako", square=True, cbar=True, annot=n <= 8, fmt=".3f",
-                annot_kws={"fontsize": 7}, xticklabels=labels, yticklabels=labels, cbar_kws={"shrink": 0.7})
+    sns.heatmap(
+        S,
+        ax=ax,
+        vmin=vmin,
+        vmax=1,
+        cmap="mako",
+        square=True,
+        cbar=True,
+        annot=n <= 8,
+        fmt=".3f",
+        annot_kws={"fontsize": 7},
+        xticklabels=labels,
+        yticklabels=labels,
+        cbar_kws={"shrink": 0.7},
+    )
     ax.tick_params(labelsize=7)
     ax.set_title(title, fontsize=9)
 
@@ -84,18 +108,38 @@ def plot_similarity(ds: xr.Dataset, path) -> None:
     measures = list(ds.measure.values)
     n_rep = ds.sizes["rep_a"]
     size = max(3.4, 0.28 * n_rep + 1.5)
-    fig, axes = plt.subplots(2, len(measures), figsize=(size * len(measures), size * 2), squeeze=False)
+    fig, axes = plt.subplots(
+        2, len(measures), figsize=(size * len(measures), size * 2), squeeze=False
+    )
     probes = [p.removeprefix("probe_") for p in ds.probe_a.values]
-    reps = [f"{m.removeprefix('classifier_')}:{layer}" for m, layer in zip(ds.member_a.values, ds.layer_a.values)]
+    reps = [
+        f"{m.removeprefix('classifier_')}:{layer}"
+        for m, layer in zip(ds.member_a.values, ds.layer_a.values)
+    ]
     for k, m in enumerate(measures):
         name = MEASURE_LABELS.get(m, m)
-        _heatmap(axes[0, k], ds.probes.sel(measure=m).values, probes, f"{name}: probing nets (hidden layer)")
-        match = ", ".join(f"{layer} {v:.2f}" for layer, v in zip(ds.layer.values, ds.cross_seed_matching.sel(measure=m).values))
-        _heatmap(axes[1, k], ds.members.sel(measure=m).values, reps,
-                 f"{name}: classifier seeds x layers\ncross-seed mean, same layer: {match}")
-    fig.suptitle(f"representation similarity ({ds.attrs.get('layer_view', '')} activations, "
-                 f"{int(ds.attrs.get('n_samples_probes', 0))} / {int(ds.attrs.get('n_samples_members', 0))} held-out "
-                 "configurations)", fontsize=10)
+        _heatmap(
+            axes[0, k],
+            ds.probes.sel(measure=m).values,
+            probes,
+            f"{name}: probing nets (hidden layer)",
+        )
+        match = ", ".join(
+            f"{layer} {v:.2f}"
+            for layer, v in zip(ds.layer.values, ds.cross_seed_matching.sel(measure=m).values)
+        )
+        _heatmap(
+            axes[1, k],
+            ds.members.sel(measure=m).values,
+            reps,
+            f"{name}: classifier seeds x layers\ncross-seed mean, same layer: {match}",
+        )
+    fig.suptitle(
+        f"representation similarity ({ds.attrs.get('layer_view', '')} activations, "
+        f"{int(ds.attrs.get('n_samples_probes', 0))} / {int(ds.attrs.get('n_samples_members', 0))} held-out "
+        "configurations)",
+        fontsize=10,
+    )
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -111,8 +155,10 @@ def _lattice(ax, config, title):
 
 
 def _obs_text(o) -> str:
-    return (f"|M| {float(o.sel(observable='abs_magnetization')):.2f}, E/N {float(o.sel(observable='energy')):.2f}\n"
-            f"Ex {float(o.sel(observable='bond_energy_x')):.2f}, Ey {float(o.sel(observable='bond_energy_y')):.2f}")
+    return (
+        f"|M| {float(o.sel(observable='abs_magnetization')):.2f}, E/N {float(o.sel(observable='energy')):.2f}\n"
+        f"Ex {float(o.sel(observable='bond_energy_x')):.2f}, Ey {float(o.sel(observable='bond_energy_y')):.2f}"
+    )
 
 
 def plot_maximisation(ds: xr.Dataset, path) -> None:
@@ -121,21 +167,33 @@ def plot_maximisation(ds: xr.Dataset, path) -> None:
     use_style("paper")
     k = ds.sizes["rank"]
     outs = list(ds.output.values)
-    fig, axes = plt.subplots(len(outs), 1 + k, figsize=(2.0 * (1 + k), 3.0 * len(outs)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(outs), 1 + k, figsize=(2.0 * (1 + k), 3.0 * len(outs)), squeeze=False
+    )
     for r, out in enumerate(outs):
-        _lattice(axes[r, 0], ds.maximiser.sel(output=out).values,
-                 f"maximiser ({out})\nlogit {float(ds.activation.sel(output=out)):.3g}\n"
-                 + _obs_text(ds.maximiser_observables.sel(output=out)))
+        _lattice(
+            axes[r, 0],
+            ds.maximiser.sel(output=out).values,
+            f"maximiser ({out})\nlogit {float(ds.activation.sel(output=out)):.3g}\n"
+            + _obs_text(ds.maximiser_observables.sel(output=out)),
+        )
         for j in range(k):
             sel = dict(output=out, rank=j + 1)
-            _lattice(axes[r, 1 + j], ds.topk_config.sel(**sel).values,
-                     f"top {j + 1}: T {float(ds.topk_temperature.sel(**sel)):.3g}\nlogit "
-                     f"{float(ds.topk_activation.sel(**sel)):.3g}\n" + _obs_text(ds.topk_observables.sel(**sel)))
+            _lattice(
+                axes[r, 1 + j],
+                ds.topk_config.sel(**sel).values,
+                f"top {j + 1}: T {float(ds.topk_temperature.sel(**sel)):.3g}\nlogit "
+                f"{float(ds.topk_activation.sel(**sel)):.3g}\n"
+                + _obs_text(ds.topk_observables.sel(**sel)),
+            )
         for spine in axes[r, 0].spines.values():
             spine.set_edgecolor("C3")
             spine.set_linewidth(2)
-    fig.suptitle(f"{ds.attrs.get('model', '')}: what the decision neuron wants (black +1, grey -1); "
-                 f"'disordered' = the logit minimised", fontsize=9)
+    fig.suptitle(
+        f"{ds.attrs.get('model', '')}: what the decision neuron wants (black +1, grey -1); "
+        f"'disordered' = the logit minimised",
+        fontsize=9,
+    )
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -145,15 +203,22 @@ def plot_parsimony(table, path) -> None:
     use_style("paper")
     models = list(dict.fromkeys(table["model"]))
     heights = [max(1.6, 0.35 * (table["model"] == m).sum() + 0.8) for m in models]
-    fig, axes = plt.subplots(len(models), 1, figsize=(7.0, sum(heights)), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(
+        len(models),
+        1,
+        figsize=(7.0, sum(heights)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
     for ax, m in zip(axes[:, 0], models):
         t = table[table["model"] == m].sort_values("bic")
         y = np.arange(len(t))
         colours = ["C2" if kind == "formula" else "C0" for kind in t["kind"]]
         ax.barh(y, t["delta_bic"] + 1.0, color=colours)
         ax.set_xscale("log")
-        ax.set_yticks(y, [f"{c} (k={k})" for c, k in zip(t["candidate"], t["n_params"])], fontsize=7)
+        ax.set_yticks(
+            y, [f"{c} (k={k})" for c, k in zip(t["candidate"], t["n_params"])], fontsize=7
+        )
         ax.invert_yaxis()
         for yi, (d, w, r2) in enumerate(zip(t["delta_bic"], t["weight"], t["r2"])):
             ax.text(d + 1.0, yi, f" w={w:.2g}, R²={r2:.3f}", va="center", fontsize=7)

@@ -68,7 +68,9 @@ def plot_tc(tc_csv, headline_json, out, nu: float = 1.0) -> None:
     )
     if tc is not None and slope is not None:
         xs = np.linspace(0, x.max() * 1.05, 50)
-        label = f"fit: $T_c$ = {tc:.4f} ± {err:.4f}" if err is not None else f"fit: $T_c$ = {tc:.4f}"
+        label = (
+            f"fit: $T_c$ = {tc:.4f} ± {err:.4f}" if err is not None else f"fit: $T_c$ = {tc:.4f}"
+        )
         ax.plot(xs, tc + slope * xs, color="C0", lw=1, label=label)
         ax.errorbar([0], [tc], yerr=[err or 0.0], fmt="s", color="C0")
     else:  # too few sizes with a crossing of 1/2 (tiny configs): no extrapolation to draw

@@ -14,7 +14,6 @@ from physlens.plots import save_figure, use_style
 MAX_POINTS = 3000  # per scatter panel: enough to show the clusters, small PNGs
 
 
-
 def _label(ds: xr.Dataset) -> str:
     kind = "VAE" if int(ds.attrs["variational"]) else "AE"
     return f"{kind}, latent dim {int(ds.attrs['latent_dim'])}"

@@ -51,7 +51,9 @@ def ising_energy_task(path, n: int, gen: np.random.Generator) -> tuple[np.ndarra
     flat = spins.reshape(-1, spins.shape[-2] * spins.shape[-1]).astype(np.float32)
     e = energy.reshape(-1).astype(np.float64)
     if n > len(e):
-        raise ValueError(f"{path}: twin.n_points = {n} but the file holds only {len(e)} configurations")
+        raise ValueError(
+            f"{path}: twin.n_points = {n} but the file holds only {len(e)} configurations"
+        )
     pick = gen.permutation(len(e))[:n]
     return flat[pick], e[pick]
 
@@ -65,22 +67,34 @@ def build_tasks(cfg: dict, seed: int, ising_path=None) -> dict[str, tuple[np.nda
             tasks[name] = synthetic_task(cfg["n_points"], gen)
         elif name == "ising_energy":
             if ising_path is None:
-                raise ValueError("twin.tasks includes ising_energy but no Ising data file was given")
+                raise ValueError(
+                    "twin.tasks includes ising_energy but no Ising data file was given"
+                )
             tasks[name] = ising_energy_task(ising_path, cfg["n_points"], gen)
         else:
             raise ValueError(f"twin.tasks: unknown task {name!r} (synthetic, ising_energy)")
     return tasks
 
 
-def split_indices(n: int, n_train: int, n_val: int, gen: np.random.Generator) -> dict[str, np.ndarray]:
+def split_indices(
+    n: int, n_train: int, n_val: int, gen: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Disjoint train / val / test indices; the rest of the points are the test set."""
     if n_train + n_val >= n:
-        raise ValueError(f"twin: n_train + n_val = {n_train + n_val} leaves no test points out of {n}")
+        raise ValueError(
+            f"twin: n_train + n_val = {n_train + n_val} leaves no test points out of {n}"
+        )
     perm = gen.permutation(n)
-    return {"train": perm[:n_train], "val": perm[n_train : n_train + n_val], "test": perm[n_train + n_val :]}
+    return {
+        "train": perm[:n_train],
+        "val": perm[n_train : n_train + n_val],
+        "test": perm[n_train + n_val :],
+    }
 
 
-def _scores(task, method, labelled, pred, sigma, y, val_pred=None, val_sigma=None, y_val=None, **extra) -> dict:
+def _scores(
+    task, method, labelled, pred, sigma, y, val_pred=None, val_sigma=None, y_val=None, **extra
+) -> dict:
     row = {"task": task, "method": method, "n_labelled": int(labelled), "rmse": tnnr.rmse(pred, y)}
     if sigma is not None:
         row["coverage68"] = tnnr.coverage(pred, sigma, y, Z68)
@@ -102,7 +116,11 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
     ys = {k: std.y(y[v]) for k, v in parts.items()}
     y_true = {k: y[v] for k, v in parts.items()}
     twin_arch = {"name": "twin_mlp", "hidden": list(cfg["hidden"]), "activation": cfg["activation"]}
-    mlp_arch = {"name": "mlp_regressor", "hidden": list(cfg["hidden"]), "activation": cfg["activation"]}
+    mlp_arch = {
+        "name": "mlp_regressor",
+        "hidden": list(cfg["hidden"]),
+        "activation": cfg["activation"],
+    }
     tset = TrainSettings.from_config({**training, **cfg["train"]})
     bset = TrainSettings.from_config({**training, **cfg["baseline_train"]})
     back = std.y_back
@@ -111,27 +129,55 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
     def mlp_models(labelled, k_models, tag):
         return [
             tnnr.train_regressor(
-                Xs["train"][:labelled], ys["train"][:labelled], Xs["val"], ys["val"], mlp_arch, bset,
-                derive_seed(seed, STAGE, task, tag, k), name=f"{task}/{tag}{k}",
+                Xs["train"][:labelled],
+                ys["train"][:labelled],
+                Xs["val"],
+                ys["val"],
+                mlp_arch,
+                bset,
+                derive_seed(seed, STAGE, task, tag, k),
+                name=f"{task}/{tag}{k}",
             ).model
             for k in range(k_models)
         ]
 
     def twin_model(labelled, unlabelled, semi, tag):
         return tnnr.train_twin(
-            Xs["train"][:labelled], ys["train"][:labelled], Xs["train"][labelled : labelled + unlabelled],
-            Xs["val"], ys["val"], twin_arch, tset, derive_seed(seed, STAGE, task, tag),
-            n_triplets=cfg["triplets"], loop_weight=cfg["loop_weight"], semi_fraction=semi, name=f"{task}/{tag}",
+            Xs["train"][:labelled],
+            ys["train"][:labelled],
+            Xs["train"][labelled : labelled + unlabelled],
+            Xs["val"],
+            ys["val"],
+            twin_arch,
+            tset,
+            derive_seed(seed, STAGE, task, tag),
+            n_triplets=cfg["triplets"],
+            loop_weight=cfg["loop_weight"],
+            semi_fraction=semi,
+            name=f"{task}/{tag}",
         ).model
 
     def twin_scores(model, labelled, method):
         anchors = (Xs["train"][:labelled], ys["train"][:labelled])
         m, s = tnnr.tnnr_predict(model, Xs["test"], *anchors)
         vm, vs = tnnr.tnnr_predict(model, Xs["val"], *anchors)
-        loops = tnnr.loop_violation(model, Xs["test"], 2000, rng(seed, STAGE, task, method, "loops"))
+        loops = tnnr.loop_violation(
+            model, Xs["test"], 2000, rng(seed, STAGE, task, method, "loops")
+        )
         preds[method] = (back(m), back(s, scale_only=True))
-        return _scores(task, method, labelled, back(m), back(s, True), y_true["test"], back(vm), back(vs, True), y_true["val"],
-                       loop_violation=loops * std.y_std, seconds=times[method])
+        return _scores(
+            task,
+            method,
+            labelled,
+            back(m),
+            back(s, True),
+            y_true["test"],
+            back(vm),
+            back(vs, True),
+            y_true["val"],
+            loop_violation=loops * std.y_std,
+            seconds=times[method],
+        )
 
     n_all, n_few, n_unl = cfg["n_train"], cfg["few_labels"], cfg["n_train"] - cfg["few_labels"]
 
@@ -142,7 +188,9 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
         times[method] = time.perf_counter() - t0
         m, _ = tnnr.ensemble_predict([net], Xs["test"])
         preds[method] = (back(m), None)
-        rows.append(_scores(task, method, n_labelled, back(m), None, y_true["test"], seconds=times[method]))
+        rows.append(
+            _scores(task, method, n_labelled, back(m), None, y_true["test"], seconds=times[method])
+        )
 
     single_net_scores(n_all, "single")
 
@@ -152,8 +200,21 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
     m, s = tnnr.ensemble_predict(ens, Xs["test"])
     vm, vs = tnnr.ensemble_predict(ens, Xs["val"])
     preds["ensemble"] = (back(m), back(s, True))
-    rows.append(_scores(task, "ensemble", n_all, back(m), back(s, True), y_true["test"], back(vm), back(vs, True), y_true["val"],
-                        seconds=times["ensemble"], members=cfg["ensemble_size"]))
+    rows.append(
+        _scores(
+            task,
+            "ensemble",
+            n_all,
+            back(m),
+            back(s, True),
+            y_true["test"],
+            back(vm),
+            back(vs, True),
+            y_true["val"],
+            seconds=times["ensemble"],
+            members=cfg["ensemble_size"],
+        )
+    )
 
     for method, labelled, unl, semi in (
         ("tnnr", n_all, 0, 0.0),
@@ -177,7 +238,10 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
         {
             "y": ("point", y_true["test"]),
             "prediction": (("method", "point"), np.stack([preds[k][0] for k in methods])),
-            "sigma": (("method", "point"), np.stack([nan if preds[k][1] is None else preds[k][1] for k in methods])),
+            "sigma": (
+                ("method", "point"),
+                np.stack([nan if preds[k][1] is None else preds[k][1] for k in methods]),
+            ),
         },
         coords={"method": methods, "point": np.arange(len(y_true["test"]))},
         attrs=base_attrs(seed, task=task, algorithm="TNNR vs single MLP vs ensemble"),
@@ -187,7 +251,9 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
     return rows, pred_ds
 
 
-def run_benchmark(tasks: dict, cfg: dict, training: dict, seed: int, table_path, predictions_path, headline_path) -> pd.DataFrame:
+def run_benchmark(
+    tasks: dict, cfg: dict, training: dict, seed: int, table_path, predictions_path, headline_path
+) -> pd.DataFrame:
     """Run every task; write the CSV table, the predictions (one HDF5 group per task), headlines."""
     all_rows, preds = [], {}
     for name, (X, y) in tasks.items():
@@ -196,8 +262,10 @@ def run_benchmark(tasks: dict, cfg: dict, training: dict, seed: int, table_path,
         all_rows += rows
     write_groups(preds, predictions_path)
     table = pd.DataFrame(all_rows)
-    log.info("training seconds per method (not in the table, which must not depend on the machine):\n%s",
-             table[["task", "method", "seconds"]].to_string(index=False))
+    log.info(
+        "training seconds per method (not in the table, which must not depend on the machine):\n%s",
+        table[["task", "method", "seconds"]].to_string(index=False),
+    )
     table = table.drop(columns="seconds")
     with atomic_path(table_path, suffix=".csv.tmp") as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
@@ -217,20 +285,53 @@ def benchmark_headlines(table: pd.DataFrame) -> list[dict]:
     recs = []
     for task, t in table.groupby("task", sort=False):
         r = t.set_index("method")
-        recs.append(headline(f"twin.{task}.rmse_tnnr", r.loc["tnnr", "rmse"], stage=STAGE, description=f"TNNR {task}: test RMSE"))
-        recs.append(headline(f"twin.{task}.rmse_ratio_tnnr_single", r.loc["tnnr", "rmse"] / r.loc["single", "rmse"], stage=STAGE,
-                             description=f"TNNR {task}: RMSE(TNNR) / RMSE(single MLP); < 1: TNNR better"))
-        recs.append(headline(f"twin.{task}.rmse_ratio_tnnr_ensemble", r.loc["tnnr", "rmse"] / r.loc["ensemble", "rmse"], stage=STAGE,
-                             description=f"TNNR {task}: RMSE(TNNR) / RMSE(ensemble)"))
+        recs.append(
+            headline(
+                f"twin.{task}.rmse_tnnr",
+                r.loc["tnnr", "rmse"],
+                stage=STAGE,
+                description=f"TNNR {task}: test RMSE",
+            )
+        )
+        recs.append(
+            headline(
+                f"twin.{task}.rmse_ratio_tnnr_single",
+                r.loc["tnnr", "rmse"] / r.loc["single", "rmse"],
+                stage=STAGE,
+                description=f"TNNR {task}: RMSE(TNNR) / RMSE(single MLP); < 1: TNNR better",
+            )
+        )
+        recs.append(
+            headline(
+                f"twin.{task}.rmse_ratio_tnnr_ensemble",
+                r.loc["tnnr", "rmse"] / r.loc["ensemble", "rmse"],
+                stage=STAGE,
+                description=f"TNNR {task}: RMSE(TNNR) / RMSE(ensemble)",
+            )
+        )
         for method in ("tnnr", "ensemble"):
-            recs.append(headline(f"twin.{task}.coverage68_{method}", r.loc[method, "coverage68"], stage=STAGE,
-                                 description=f"{method} {task}: coverage of the nominal 68% interval (raw spread)"))
-            recs.append(headline(f"twin.{task}.coverage95_{method}_calibrated", r.loc[method, "coverage95_calibrated"], stage=STAGE,
-                                 description=f"{method} {task}: coverage of the nominal 95% interval after validation-set scaling"))
-        recs.append(headline(
-            f"twin.{task}.loop_gain_few_labels",
-            r.loc["tnnr_few", "rmse"] / r.loc["tnnr_few_loop_unlabelled", "rmse"],
-            stage=STAGE,
-            description=f"TNNR {task}: RMSE without / with loop consistency on unlabelled points ({int(r.loc['tnnr_few', 'n_labelled'])} labels); > 1: gain",
-        ))
+            recs.append(
+                headline(
+                    f"twin.{task}.coverage68_{method}",
+                    r.loc[method, "coverage68"],
+                    stage=STAGE,
+                    description=f"{method} {task}: coverage of the nominal 68% interval (raw spread)",
+                )
+            )
+            recs.append(
+                headline(
+                    f"twin.{task}.coverage95_{method}_calibrated",
+                    r.loc[method, "coverage95_calibrated"],
+                    stage=STAGE,
+                    description=f"{method} {task}: coverage of the nominal 95% interval after validation-set scaling",
+                )
+            )
+        recs.append(
+            headline(
+                f"twin.{task}.loop_gain_few_labels",
+                r.loc["tnnr_few", "rmse"] / r.loc["tnnr_few_loop_unlabelled", "rmse"],
+                stage=STAGE,
+                description=f"TNNR {task}: RMSE without / with loop consistency on unlabelled points ({int(r.loc['tnnr_few', 'n_labelled'])} labels); > 1: gain",
+            )
+        )
     return recs

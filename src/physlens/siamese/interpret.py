@@ -36,8 +36,8 @@ from physlens import symbolic
 from physlens.io import to_netcdf_atomic, write_json
 from physlens.provenance import base_attrs
 from physlens.seeding import rng
-from physlens.summary import headline, write_headlines
 from physlens.siamese.pipeline import PAPER_ACCURACY, STAGE, load_pairs, stage_seed
+from physlens.summary import headline, write_headlines
 from physlens.training import load_model
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,9 @@ def monotone_linearise(z: np.ndarray, design: np.ndarray, iterations: int = 5) -
     for _ in range(iterations):
         coef, *_ = np.linalg.lstsq(A, g, rcond=None)
         p = A @ coef
-        g = standardise(IsotonicRegression(increasing="auto", out_of_bounds="clip").fit(z, p).predict(z))
+        g = standardise(
+            IsotonicRegression(increasing="auto", out_of_bounds="clip").fit(z, p).predict(z)
+        )
     if np.corrcoef(g, z)[0, 1] < 0:  # keep the orientation of z, for readable plots
         g = -g
     return g
@@ -112,17 +114,29 @@ def monomial_name(exponents, names) -> str:
 def invariant_coefficients(expr: str, names, degree: int) -> dict[str, float] | None:
     """The invariant as {monomial name: coefficient}, or None if it is no polynomial of degree <= `degree`."""
     syms = [sympy.Symbol(n, real=True) for n in names]
-    e = symbolic.as_expr(expr).xreplace({sympy.Symbol(n, real=True): s for n, s in zip(names, syms)})
+    e = symbolic.as_expr(expr).xreplace(
+        {sympy.Symbol(n, real=True): s for n, s in zip(names, syms)}
+    )
     try:
         poly = sympy.Poly(sympy.expand(e), *syms)
     except sympy.PolynomialError:
         return None
     if poly.total_degree() > degree:
         return None
-    return {monomial_name(m, names): float(c) for m, c in zip(poly.monoms(), poly.coeffs()) if any(m)}
+    return {
+        monomial_name(m, names): float(c) for m, c in zip(poly.monoms(), poly.coeffs()) if any(m)
+    }
 
 
-def polynomial_fit(X: np.ndarray, target: np.ndarray, names, degree: int, standardise_features: bool, cv: int, seed: int):
+def polynomial_fit(
+    X: np.ndarray,
+    target: np.ndarray,
+    names,
+    degree: int,
+    standardise_features: bool,
+    cv: int,
+    seed: int,
+):
     """Sparse polynomial regression target ~ sum_t c_t m_t(X) (LassoCV, seeded folds).
 
     Returns (coefficients by monomial name, intercept, R^2 on the data, sympy expression in
@@ -140,12 +154,16 @@ def polynomial_fit(X: np.ndarray, target: np.ndarray, names, degree: int, standa
     coef = dict(zip(terms, lasso.coef_.astype(float)))
     r2 = float(lasso.score(Dn, target))
     raw_coef = lasso.coef_ / scaler.scale_ if scaler is not None else lasso.coef_
-    intercept = float(lasso.intercept_ - (np.sum(raw_coef * scaler.mean_) if scaler is not None else 0.0))
+    intercept = float(
+        lasso.intercept_ - (np.sum(raw_coef * scaler.mean_) if scaler is not None else 0.0)
+    )
     syms = [sympy.Symbol(n, real=True) for n in names]
     expr = sympy.Float(intercept, 6)
     for powers, c in zip(pf.powers_, raw_coef):
         if c != 0:
-            expr += sympy.Float(float(c), 6) * sympy.Mul(*[s**int(p) for s, p in zip(syms, powers)])
+            expr += sympy.Float(float(c), 6) * sympy.Mul(
+                *[s ** int(p) for s, p in zip(syms, powers)]
+            )
     return coef, float(lasso.intercept_), r2, expr
 
 
@@ -184,14 +202,18 @@ def monotone_matches(expr, invariants: list[str], data: dict, tol: float) -> lis
     out = []
     for inv in invariants:
         eq = symbolic.equivalent(expr, inv, "monotone", data=data, tol=tol)
-        out.append({"invariant": inv, "holds": bool(eq.holds), "score": eq.score, "detail": eq.detail})
+        out.append(
+            {"invariant": inv, "holds": bool(eq.holds), "score": eq.score, "detail": eq.detail}
+        )
     return out
 
 
 # --- the stage -------------------------------------------------------------------------------
 
 
-def interpret_siamese(pairs_path, model_path, meta_path, cfg: dict, seed: int, dataset: str, metrics: dict, out: dict) -> dict:
+def interpret_siamese(
+    pairs_path, model_path, meta_path, cfg: dict, seed: int, dataset: str, metrics: dict, out: dict
+) -> dict:
     """Interpret one trained siamese network; write latent table, coefficients, report, headlines."""
     icfg = cfg["interpret"]
     ds = load_pairs(pairs_path)
@@ -209,7 +231,13 @@ def interpret_siamese(pairs_path, model_path, meta_path, cfg: dict, seed: int, d
     g = monotone_linearise(z, design, icfg["monotone_iterations"])
     r2_raw = least_squares_r2(design, z)
     coef, intercept, r2, poly_expr = polynomial_fit(
-        X, g, names, degree, icfg["standardise_features"], icfg["cv_folds"], stage_seed(seed, dataset, "lasso")
+        X,
+        g,
+        names,
+        degree,
+        icfg["standardise_features"],
+        icfg["cv_folds"],
+        stage_seed(seed, dataset, "lasso"),
     )
     data = {n: X[:, k] for k, n in enumerate(names)}
     tol = icfg["equivalence_tol"]
@@ -218,7 +246,14 @@ def interpret_siamese(pairs_path, model_path, meta_path, cfg: dict, seed: int, d
     budget = dict(icfg["symbolic"])
     engine = budget.pop("engine")
     n_sym = min(len(g), icfg["symbolic_points"])
-    sym = symbolic.fit_formula(X[:n_sym], g[:n_sym], names, engine=engine, seed=stage_seed(seed, dataset, "symbolic"), **budget)
+    sym = symbolic.fit_formula(
+        X[:n_sym],
+        g[:n_sym],
+        names,
+        engine=engine,
+        seed=stage_seed(seed, dataset, "symbolic"),
+        **budget,
+    )
     sym_matches = monotone_matches(sym.sympy_expr, invs, data, tol)
 
     per_inv = []
@@ -245,7 +280,9 @@ def interpret_siamese(pairs_path, model_path, meta_path, cfg: dict, seed: int, d
         "learned_invariant": invs[best],
         "polynomial": {
             "degree": degree,
-            "inputs": "standardised monomials" if icfg["standardise_features"] else "raw inputs (no scaling)",
+            "inputs": "standardised monomials"
+            if icfg["standardise_features"]
+            else "raw inputs (no scaling)",
             "target": "monotone-linearised bottleneck g(z), standardised",
             "r2_of_raw_bottleneck": r2_raw,
             "r2": r2,
@@ -287,11 +324,18 @@ def dataset_headlines(report: dict) -> list[dict]:
     ds = report["dataset"]
     m = report["metrics"]
     first = report["per_invariant"][0]
-    learned = next(r for r in report["per_invariant"] if r["invariant"] == report["learned_invariant"])
+    learned = next(
+        r for r in report["per_invariant"] if r["invariant"] == report["learned_invariant"]
+    )
     ref = PAPER_ACCURACY.get(ds)
     src = "Wetzel et al. 2020 (Phys. Rev. Research 2, 033499)"
     recs = [
-        headline(f"siamese.{ds}.train_accuracy", m["train_accuracy"], stage=STAGE, description=f"siamese {ds}: train accuracy"),
+        headline(
+            f"siamese.{ds}.train_accuracy",
+            m["train_accuracy"],
+            stage=STAGE,
+            description=f"siamese {ds}: train accuracy",
+        ),
         headline(
             f"siamese.{ds}.test_accuracy",
             m["test_accuracy"],

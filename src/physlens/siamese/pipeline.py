@@ -13,10 +13,10 @@ import numpy as np
 import torch
 import xarray as xr
 
+import physlens.models.siamese  # noqa: F401  (registers siamese_mlp, twin_mlp, mlp_regressor)
 from physlens.io import open_dataset, sha256sum, to_netcdf_atomic, write_json
 from physlens.seeding import derive_seed, rng
 from physlens.training import TrainSettings, clear_resume, predict, save_model, seeded_model, train
-import physlens.models.siamese  # noqa: F401  (registers siamese_mlp, twin_mlp, mlp_regressor)
 
 log = logging.getLogger(__name__)
 STAGE = "siamese"
@@ -49,7 +49,9 @@ def load_pairs(path) -> xr.Dataset:
     return open_dataset(path, required=PAIR_VARIABLES).load()
 
 
-def train_val_split(groups: np.ndarray, val_fraction: float, gen: np.random.Generator) -> np.ndarray:
+def train_val_split(
+    groups: np.ndarray, val_fraction: float, gen: np.random.Generator
+) -> np.ndarray:
     """Boolean validation mask over training pairs, by the first member's group (no group on both sides)."""
     uniq = np.unique(groups)
     val_groups = uniq[gen.random(len(uniq)) < val_fraction]
@@ -86,7 +88,9 @@ def architecture(cfg: dict, n_features: int) -> dict:
     }
 
 
-def train_siamese(pairs_path, cfg: dict, training: dict, seed: int, dataset: str, out: dict, resume_dir=None) -> dict:
+def train_siamese(
+    pairs_path, cfg: dict, training: dict, seed: int, dataset: str, out: dict, resume_dir=None
+) -> dict:
     """Train the siamese network on one pair file; save model, history and accuracies.
 
     `out` maps model / meta / history / metrics to paths. Returns the metrics dict.
@@ -94,7 +98,9 @@ def train_siamese(pairs_path, cfg: dict, training: dict, seed: int, dataset: str
     ds = load_pairs(pairs_path)
     split = ds["split"].values
     train_idx, test_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)
-    val_mask = train_val_split(ds["group"].values[train_idx, 0], cfg["val_fraction"], rng(seed, STAGE, dataset, "val"))
+    val_mask = train_val_split(
+        ds["group"].values[train_idx, 0], cfg["val_fraction"], rng(seed, STAGE, dataset, "val")
+    )
     fit_idx, val_idx = train_idx[~val_mask], train_idx[val_mask]
 
     settings = TrainSettings.from_config({**training, **cfg.get("train", {})})
@@ -120,17 +126,31 @@ def train_siamese(pairs_path, cfg: dict, training: dict, seed: int, dataset: str
         "n_train_pairs": int(len(fit_idx)),
         "n_val_pairs": int(len(val_idx)),
         "n_test_pairs": int(len(test_idx)),
-        **{k: result.metrics[k] for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")},
+        **{
+            k: result.metrics[k]
+            for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
+        },
     }
     save_model(
         model,
         out["model"],
         out["meta"],
-        metadata={"seed": mseed, "data_sha256": data_sha, "dataset": dataset, "metrics": metrics, "settings": vars(settings)},
+        metadata={
+            "seed": mseed,
+            "data_sha256": data_sha,
+            "dataset": dataset,
+            "metrics": metrics,
+            "settings": vars(settings),
+        },
         history=result.history,
         history_path=out["history"],
     )
     write_json(out["metrics"], metrics)
     clear_resume(resume_dir)
-    log.info("%s: train %.4f, test %.4f accuracy", dataset, metrics["train_accuracy"], metrics["test_accuracy"])
+    log.info(
+        "%s: train %.4f, test %.4f accuracy",
+        dataset,
+        metrics["train_accuracy"],
+        metrics["test_accuracy"],
+    )
     return metrics

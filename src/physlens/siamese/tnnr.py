@@ -21,10 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from physlens.training import TrainSettings, seeded_model, train
-
 import physlens.models.siamese  # noqa: F401  (registers twin_mlp, mlp_regressor)
-
+from physlens.training import TrainSettings, seeded_model, train
 
 # --- data ------------------------------------------------------------------------------------
 
@@ -47,7 +45,13 @@ class Standardiser:
         return np.asarray(y) * self.y_std + (0.0 if scale_only else self.y_mean)
 
 
-def sample_triplets(n_labelled: int, n_unlabelled: int, n_triplets: int, semi_fraction: float, gen: np.random.Generator) -> np.ndarray:
+def sample_triplets(
+    n_labelled: int,
+    n_unlabelled: int,
+    n_triplets: int,
+    semi_fraction: float,
+    gen: np.random.Generator,
+) -> np.ndarray:
     """Indices (n_triplets, 3) into [labelled points, unlabelled points].
 
     A share 1 - semi_fraction of the triplets are drawn from labelled points only; the rest
@@ -101,7 +105,9 @@ def train_twin(
     """Train a twin network on (standardised) data; returns the TrainResult."""
     gen = np.random.default_rng(seed)
     X_all = np.concatenate([X_lab, X_unl]) if len(X_unl) else X_lab
-    y_all = np.concatenate([y_lab, np.full(len(X_unl), np.nan, np.float32)]) if len(X_unl) else y_lab
+    y_all = (
+        np.concatenate([y_lab, np.full(len(X_unl), np.nan, np.float32)]) if len(X_unl) else y_lab
+    )
     idx = sample_triplets(len(X_lab), len(X_unl), n_triplets, semi_fraction, gen)
     vidx = sample_triplets(len(X_val), 0, max(256, n_triplets // 5), 0.0, gen)
     model = seeded_model({**arch, "n_features": int(X_lab.shape[1])}, seed)
@@ -116,17 +122,29 @@ def train_twin(
     )
 
 
-def train_regressor(X, y, X_val, y_val, arch: dict, settings: TrainSettings, seed: int, name: str = "mlp"):
+def train_regressor(
+    X, y, X_val, y_val, arch: dict, settings: TrainSettings, seed: int, name: str = "mlp"
+):
     """A plain MLP regressor (the baseline) with the same training loop."""
     model = seeded_model({**arch, "n_features": int(X.shape[1])}, seed)
-    return train(model, (torch.as_tensor(X), torch.as_tensor(y)), (torch.as_tensor(X_val), torch.as_tensor(y_val)), settings, seed, loss_fn=F.mse_loss, name=name)
+    return train(
+        model,
+        (torch.as_tensor(X), torch.as_tensor(y)),
+        (torch.as_tensor(X_val), torch.as_tensor(y_val)),
+        settings,
+        seed,
+        loss_fn=F.mse_loss,
+        name=name,
+    )
 
 
 # --- prediction --------------------------------------------------------------------------------
 
 
 @torch.no_grad()
-def anchor_predictions(model, X_query: np.ndarray, X_anchor: np.ndarray, y_anchor: np.ndarray, chunk: int = 65536) -> np.ndarray:
+def anchor_predictions(
+    model, X_query: np.ndarray, X_anchor: np.ndarray, y_anchor: np.ndarray, chunk: int = 65536
+) -> np.ndarray:
     """(n_query, n_anchor) estimates F_sym(x_i, x_j) + y_j; `model.difference(a, b)` is F_sym."""
     if hasattr(model, "eval"):
         model.eval()

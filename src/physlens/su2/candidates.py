@@ -38,7 +38,9 @@ def _validate_links(links: np.ndarray) -> np.ndarray:
         )
     norm = np.abs(np.sum(links.astype(np.float64) ** 2, axis=-1) - 1.0)
     if norm.max(initial=0.0) > 1e-4:
-        raise ValueError(f"SU(2) links must be unit quaternions; max | |q|^2 - 1 | = {norm.max():.3g}")
+        raise ValueError(
+            f"SU(2) links must be unit quaternions; max | |q|^2 - 1 | = {norm.max():.3g}"
+        )
     return links
 
 
@@ -47,15 +49,25 @@ def _per_config(function, links: np.ndarray) -> np.ndarray:
     return np.array([function(u, lat) for u in links], dtype=np.float64)
 
 
-register_system(SYSTEM, "links (n, N_t, N_s, N_s, N_s, 4, 4), unit quaternions, periodic", _validate_links)
+register_system(
+    SYSTEM, "links (n, N_t, N_s, N_s, N_s, 4, 4), unit quaternions, periodic", _validate_links
+)
 
 
-@register_observable("polyakov_loop", system=SYSTEM, description="Polyakov loop P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t)")
+@register_observable(
+    "polyakov_loop",
+    system=SYSTEM,
+    description="Polyakov loop P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t)",
+)
 def polyakov(links):
     return _per_config(polyakov_loop, links)
 
 
-@register_observable("abs_polyakov_loop", system=SYSTEM, description="|P|, modulus of the Polyakov loop (order parameter)")
+@register_observable(
+    "abs_polyakov_loop",
+    system=SYSTEM,
+    description="|P|, modulus of the Polyakov loop (order parameter)",
+)
 def abs_polyakov(links):
     return np.abs(polyakov(links))
 
@@ -70,7 +82,11 @@ def plaquette(links):
     return _per_config(average_plaquette, links)
 
 
-@register_observable("time_link_trace", system=SYSTEM, description="gauge-variant decoy: mean 1/2 tr U_0(x) over time links")
+@register_observable(
+    "time_link_trace",
+    system=SYSTEM,
+    description="gauge-variant decoy: mean 1/2 tr U_0(x) over time links",
+)
 def time_link_trace(links):
     return np.asarray(links[..., TIME, 0], dtype=np.float64).reshape(len(links), -1).mean(axis=1)
 
@@ -118,5 +134,7 @@ def random_gauge_transform(links: np.ndarray, rng: np.random.Generator) -> np.nd
     out = np.empty(links.shape, dtype=np.float64)
     for mu, axis in enumerate(MU_AXIS):
         g_next = np.roll(g, -1, axis=axis + 1)  # + 1: the batch axis comes first
-        out[..., mu, :] = multiply(multiply(g, links[..., mu, :].astype(np.float64)), dagger(g_next))
+        out[..., mu, :] = multiply(
+            multiply(g, links[..., mu, :].astype(np.float64)), dagger(g_next)
+        )
     return out.astype(links.dtype, copy=False)

@@ -13,8 +13,8 @@ import numpy as np
 from physlens.io import open_dataset
 from physlens.seeding import rng
 from physlens.stats import bootstrap_ci
-from physlens.summary import headline, write_headlines
 from physlens.su2 import BETA_C_NT2, BETA_C_NT2_ERROR, BETA_C_NT2_SOURCE
+from physlens.summary import headline, write_headlines
 
 STAGE = "su2"
 # Allowed distance of the finite-lattice susceptibility peak from the infinite-volume beta_c,
@@ -45,19 +45,25 @@ def headline_records(path, seed: int, n_resamples: int = 200) -> list[dict]:
     context = {"N_s": n_s, "N_t": n_t}
     spacing = float(np.min(np.diff(betas))) if len(betas) > 1 else 0.0
     peak, err, _, _ = bootstrap_ci(
-        lambda p: susceptibility_peak(betas, p, n_s), poly,
-        n_resamples=n_resamples, rng=rng(seed, "su2", "checks", "bootstrap"),
+        lambda p: susceptibility_peak(betas, p, n_s),
+        poly,
+        n_resamples=n_resamples,
+        rng=rng(seed, "su2", "checks", "bootstrap"),
     )
     # the peak is only known to the grid: add the rms error of rounding to it, spacing/sqrt(12)
     err = float(np.hypot(err, spacing / np.sqrt(12)))
     at_nt2 = n_t == 2
     records = [
         headline(
-            "su2.polyakov_susceptibility_peak_beta", peak, stage=STAGE, uncertainty=err,
+            "su2.polyakov_susceptibility_peak_beta",
+            peak,
+            stage=STAGE,
+            uncertainty=err,
             reference=BETA_C_NT2 if at_nt2 else None,
             reference_uncertainty=BETA_C_NT2_ERROR if at_nt2 else None,
             reference_source=BETA_C_NT2_SOURCE if at_nt2 else "",
-            tolerance=spacing + FINITE_SIZE_ALLOWANCE, tolerance_kind="absolute",
+            tolerance=spacing + FINITE_SIZE_ALLOWANCE,
+            tolerance_kind="absolute",
             description=(
                 "beta of the largest Polyakov-loop susceptibility N_s^3(<P^2> - <|P|>^2) on the "
                 "grid (error: bootstrap over samples combined with the grid resolution), against "
@@ -68,19 +74,26 @@ def headline_records(path, seed: int, n_resamples: int = 200) -> list[dict]:
             **context,
         ),
         headline(
-            "su2.abs_polyakov_loop_at_smallest_beta", float(abs_p[0].mean()), stage=STAGE,
+            "su2.abs_polyakov_loop_at_smallest_beta",
+            float(abs_p[0].mean()),
+            stage=STAGE,
             uncertainty=float(abs_p[0].std(ddof=1) / np.sqrt(abs_p.shape[1])),
             description=f"<|P|> at beta = {betas[0]:g} (confined if below beta_c: ~ N_s^-3/2)",
             **context,
         ),
         headline(
-            "su2.abs_polyakov_loop_at_largest_beta", float(abs_p[-1].mean()), stage=STAGE,
+            "su2.abs_polyakov_loop_at_largest_beta",
+            float(abs_p[-1].mean()),
+            stage=STAGE,
             uncertainty=float(abs_p[-1].std(ddof=1) / np.sqrt(abs_p.shape[1])),
             description=f"<|P|> at beta = {betas[-1]:g} (deconfined if above beta_c: of order one)",
             **context,
         ),
         headline(
-            "su2.tau_int_max", float(tau.max()), stage=STAGE, unit="compound sweeps",
+            "su2.tau_int_max",
+            float(tau.max()),
+            stage=STAGE,
+            unit="compound sweeps",
             description="largest tau_int (plaquette or |P|) over the beta grid, pilot runs",
             **context,
         ),

@@ -38,18 +38,36 @@ import numpy as np
 import xarray as xr
 
 import physlens.models.su2  # noqa: F401  (registers "su2_cnn")
-from physlens.interpret.probing import probing_kwargs, rank_observables, ranking_headlines, write_probing
+from physlens.interpret.probing import (
+    probing_kwargs,
+    rank_observables,
+    ranking_headlines,
+    write_probing,
+)
 from physlens.io import atomic_path, load_dataset, sha256sum, to_netcdf_atomic
 from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
-from physlens.summary import headline, write_headlines
 from physlens.su2 import BETA_C_NT2, BETA_C_NT2_ERROR, BETA_C_NT2_SOURCE
-from physlens.su2.candidates import SYSTEM, center_flip, random_center_slices, random_gauge_transform
+from physlens.su2.candidates import (
+    SYSTEM,
+    center_flip,
+    random_center_slices,
+    random_gauge_transform,
+)
 from physlens.su2.checks import FINITE_SIZE_ALLOWANCE
+from physlens.summary import headline, write_headlines
 from physlens.supervised import tc
 from physlens.supervised.data import UNLABELLED, split_phase_data
-from physlens.training import TrainSettings, clear_resume, load_model, predict, save_model, seeded_model, train
+from physlens.training import (
+    TrainSettings,
+    clear_resume,
+    load_model,
+    predict,
+    save_model,
+    seeded_model,
+    train,
+)
 
 log = logging.getLogger(__name__)
 STAGE = "su2_learning"
@@ -64,7 +82,9 @@ STORED_OBSERVABLES = ("polyakov_loop", "abs_polyakov_loop", "plaquette")
 
 def load_links(path) -> xr.Dataset:
     """results/su2/configs.h5 read into memory; a bad layout is reported with the file name."""
-    return load_dataset(path, required=("links", "plaquette", "polyakov_loop"), dims={"links": LINK_DIMS})
+    return load_dataset(
+        path, required=("links", "plaquette", "polyakov_loop"), dims={"links": LINK_DIMS}
+    )
 
 
 def phase_labels(betas, confined_max: float, deconfined_min: float) -> np.ndarray:
@@ -74,7 +94,9 @@ def phase_labels(betas, confined_max: float, deconfined_min: float) -> np.ndarra
             f"su2_learning.windows: confined_max = {confined_max} must be below deconfined_min = {deconfined_min}"
         )
     b = np.asarray(betas, float)
-    return np.where(b <= confined_max, CONFINED, np.where(b >= deconfined_min, DECONFINED, UNLABELLED))
+    return np.where(
+        b <= confined_max, CONFINED, np.where(b >= deconfined_min, DECONFINED, UNLABELLED)
+    )
 
 
 def center_slices(ds: xr.Dataset, cfg: dict, seed: int) -> np.ndarray | None:
@@ -96,7 +118,11 @@ def phase_split(ds: xr.Dataset, cfg: dict, seed: int):
             f"{ds['beta'].values.round(4).tolist()}"
         )
     split = split_phase_data(
-        labels, ds.sizes["sample"], cfg["val_fraction"], cfg["test_fraction"], rng(seed, STAGE, "split")
+        labels,
+        ds.sizes["sample"],
+        cfg["val_fraction"],
+        cfg["test_fraction"],
+        rng(seed, STAGE, "split"),
     )
     return labels, split, center_slices(ds, cfg, seed)
 
@@ -108,7 +134,9 @@ def links_array(ds: xr.Dataset, idx, slices: np.ndarray | None = None) -> np.nda
     return x if slices is None else center_flip(x, slices[idx[0], idx[1]])
 
 
-def augmented(x: np.ndarray, y: np.ndarray, center: bool, gauge_copies: int, generator: np.random.Generator):
+def augmented(
+    x: np.ndarray, y: np.ndarray, center: bool, gauge_copies: int, generator: np.random.Generator
+):
     """(x, y) with, if `center`, a copy of every configuration flipped on one random time
     slice appended, then `gauge_copies` randomly gauge-transformed copies of all of it."""
     if center:
@@ -125,7 +153,16 @@ def model_seed(seed: int, member: int) -> int:
     return derive_seed(seed, STAGE, "classifier", int(member))
 
 
-def train_classifier(data_path, member: int, cfg: dict, training: dict, seed: int, outputs: dict, resume_dir=None, callbacks=()):
+def train_classifier(
+    data_path,
+    member: int,
+    cfg: dict,
+    training: dict,
+    seed: int,
+    outputs: dict,
+    resume_dir=None,
+    callbacks=(),
+):
     """Train ensemble member `member` (members differ in initialisation, minibatch order and
     the slices of the augmentation copies; they share the split)."""
     ds = load_links(data_path)
@@ -135,26 +172,51 @@ def train_classifier(data_path, member: int, cfg: dict, training: dict, seed: in
     sets = []
     for part in (split.train, split.val):
         x, y = links_array(ds, part, slices), labels[part[0]].astype(np.float32)
-        x, y = augmented(x, y, cfg["augment_center"], cfg["augment_gauge_copies"], rng(mseed, "augment", len(sets)))
+        x, y = augmented(
+            x,
+            y,
+            cfg["augment_center"],
+            cfg["augment_gauge_copies"],
+            rng(mseed, "augment", len(sets)),
+        )
         sets.append((x, y))
     settings = TrainSettings.from_config({**training, **ccfg["train"], "augment_spin_flip": False})
-    config_slice = {"cfg": {k: v for k, v in cfg.items() if k not in ("beta_c", "probing")}, "training": training}
+    config_slice = {
+        "cfg": {k: v for k, v in cfg.items() if k not in ("beta_c", "probing")},
+        "training": training,
+    }
     data_sha = sha256sum(data_path)
     arch = {"name": "su2_cnn", **ccfg["architecture"]}
     result = train(
-        seeded_model(arch, mseed), sets[0], sets[1], settings, mseed,
-        resume_dir=resume_dir, fingerprint_extra=[data_sha, config_slice], callbacks=callbacks,
+        seeded_model(arch, mseed),
+        sets[0],
+        sets[1],
+        settings,
+        mseed,
+        resume_dir=resume_dir,
+        fingerprint_extra=[data_sha, config_slice],
+        callbacks=callbacks,
         name=f"su2_cnn/{member}",
     )
     save_model(
-        result.model, outputs["model"], outputs["meta"],
+        result.model,
+        outputs["model"],
+        outputs["meta"],
         metadata={
-            "seed": mseed, "master_seed": seed, "name": "su2_cnn", "member": int(member),
-            "config": config_slice, "data_file": str(data_path), "data_sha256": data_sha,
-            "metrics": result.metrics, "n_train": len(sets[0][0]), "n_val": len(sets[1][0]),
+            "seed": mseed,
+            "master_seed": seed,
+            "name": "su2_cnn",
+            "member": int(member),
+            "config": config_slice,
+            "data_file": str(data_path),
+            "data_sha256": data_sha,
+            "metrics": result.metrics,
+            "n_train": len(sets[0][0]),
+            "n_val": len(sets[1][0]),
             "n_parameters": sum(p.numel() for p in result.model.parameters()),
         },
-        history=result.history, history_path=outputs["history"],
+        history=result.history,
+        history_path=outputs["history"],
     )
     clear_resume(resume_dir)
     log.info("su2_cnn member %d: %s", member, result.metrics)
@@ -188,23 +250,52 @@ def predict_phase(models: list, data_path, cfg: dict, seed: int, out_path) -> xr
     betas = ds["beta"].values
     out = xr.Dataset(
         {
-            "logit": (("member", "beta", "sample"), logits, {"long_name": "pre-sigmoid output of each member on test samples (NaN: not a test sample)"}),
-            "p_deconfined": (("member", "beta", "sample"), p, {"long_name": "P(deconfined) = sigmoid(logit)"}),
-            "p_mean": ("beta", mean, {"long_name": "ensemble-mean P(deconfined), averaged over test samples"}),
+            "logit": (
+                ("member", "beta", "sample"),
+                logits,
+                {
+                    "long_name": "pre-sigmoid output of each member on test samples (NaN: not a test sample)"
+                },
+            ),
+            "p_deconfined": (
+                ("member", "beta", "sample"),
+                p,
+                {"long_name": "P(deconfined) = sigmoid(logit)"},
+            ),
+            "p_mean": (
+                "beta",
+                mean,
+                {"long_name": "ensemble-mean P(deconfined), averaged over test samples"},
+            ),
             "p_sem": ("beta", sem, {"long_name": "standard error of p_mean over samples"}),
             "n_test": ("beta", n),
             "is_test": (("beta", "sample"), is_test),
-            "label": ("beta", labels, {"long_name": "training label: 0 confined, 1 deconfined, -1 between the windows"}),
-            "center_slice": (("beta", "sample"), slices if slices is not None else np.full(shape, -1), {"long_name": "time slice whose time links were multiplied by -1 (-1: none)"}),
+            "label": (
+                "beta",
+                labels,
+                {"long_name": "training label: 0 confined, 1 deconfined, -1 between the windows"},
+            ),
+            "center_slice": (
+                ("beta", "sample"),
+                slices if slices is not None else np.full(shape, -1),
+                {"long_name": "time slice whose time links were multiplied by -1 (-1: none)"},
+            ),
             **{
-                k: (("beta", "sample"), obs[k].values.reshape(shape), {"long_name": obs[k].attrs["description"]})
+                k: (
+                    ("beta", "sample"),
+                    obs[k].values.reshape(shape),
+                    {"long_name": obs[k].attrs["description"]},
+                )
                 for k in STORED_OBSERVABLES
             },
         },
         coords={"beta": betas, "member": np.arange(len(models))},
         attrs=base_attrs(
-            seed, models=[str(m[0]) for m in models], data_file=str(data_path),
-            n_s=int(ds.sizes["x"]), n_t=int(ds.sizes["t"]),
+            seed,
+            models=[str(m[0]) for m in models],
+            data_file=str(data_path),
+            n_s=int(ds.sizes["x"]),
+            n_t=int(ds.sizes["t"]),
             beta_c_crossing=tc.half_crossing(betas, 1.0 - mean),
             algorithm="su2_cnn ensemble on raw links, outputs on samples it was not trained on",
         ),
@@ -228,7 +319,9 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
     betas, p = ds["beta"].values, ds["p_deconfined"].values
     p_ens = tc.ensemble_mean(p)
     beta_c = beta_crossing(betas, tc.mean_by_temperature(p_ens)[0])
-    boot = tc.bootstrap_crossings(betas, 1.0 - p_ens, rng(seed, STAGE, "beta_c"), cfg["beta_c"]["bootstrap"])
+    boot = tc.bootstrap_crossings(
+        betas, 1.0 - p_ens, rng(seed, STAGE, "beta_c"), cfg["beta_c"]["bootstrap"]
+    )
     ok = np.isfinite(boot)
     boot_err = float(np.std(boot[ok], ddof=1)) if ok.sum() > 1 else float("nan")
     members = np.array([beta_crossing(betas, tc.mean_by_temperature(pm)[0]) for pm in p])
@@ -244,7 +337,15 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
     with atomic_path(out_csv, suffix=".csv.tmp") as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["beta", "p_mean", "p_sem", "n_test", "label"])
-        w.writerows(zip(betas.round(6), ds["p_mean"].values, ds["p_sem"].values, ds["n_test"].values, ds["label"].values))
+        w.writerows(
+            zip(
+                betas.round(6),
+                ds["p_mean"].values,
+                ds["p_sem"].values,
+                ds["n_test"].values,
+                ds["label"].values,
+            )
+        )
         fh.write(
             f"# beta_c = {beta_c:.5f} +- {err:.5f} (bootstrap {boot_err:.5f}, ensemble {member_sem:.5f}, "
             f"failed resamples {int((~ok).sum())}); per-member {members.round(5).tolist()}\n"
@@ -252,11 +353,15 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
     at_nt2 = n_t == 2
     records = [
         headline(
-            f"{STAGE}.beta_c", beta_c, stage=STAGE, uncertainty=err,
+            f"{STAGE}.beta_c",
+            beta_c,
+            stage=STAGE,
+            uncertainty=err,
             reference=BETA_C_NT2 if at_nt2 else None,
             reference_uncertainty=BETA_C_NT2_ERROR if at_nt2 else None,
             reference_source=BETA_C_NT2_SOURCE if at_nt2 else "",
-            tolerance=spacing + FINITE_SIZE_ALLOWANCE if at_nt2 else None, tolerance_kind="absolute",
+            tolerance=spacing + FINITE_SIZE_ALLOWANCE if at_nt2 else None,
+            tolerance_kind="absolute",
             description=(
                 "P(deconfined | beta) = 1/2 crossing of the su2_cnn ensemble on raw links (error: "
                 "bootstrap over test samples + ensemble spread), against the infinite-volume "
@@ -264,24 +369,41 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
                 f"({FINITE_SIZE_ALLOWANCE}): at N_s = {n_s} the pseudo-critical coupling shifts by "
                 "O(N_s^(-1/nu)), nu = 0.63, and the crossing depends on the training windows"
             ),
-            N_s=n_s, N_t=n_t, bootstrap_error=boot_err, ensemble_error=member_sem,
+            N_s=n_s,
+            N_t=n_t,
+            bootstrap_error=boot_err,
+            ensemble_error=member_sem,
             per_member=[float(m) for m in members],
         ),
         headline(
-            f"{STAGE}.test_accuracy", accuracy, stage=STAGE, reference=0.95, tolerance=0.0,
+            f"{STAGE}.test_accuracy",
+            accuracy,
+            stage=STAGE,
+            reference=0.95,
+            tolerance=0.0,
             tolerance_kind="at_least",
             description="ensemble accuracy on the held-out samples of the labelled (training-window) betas",
-            N_s=n_s, N_t=n_t,
+            N_s=n_s,
+            N_t=n_t,
         ),
     ]
     write_headlines(out_headline, records, seed=seed)
-    return {"beta_c": beta_c, "beta_c_err": err, "bootstrap_error": boot_err, "ensemble_error": member_sem, "per_member": members, "accuracy": accuracy}
+    return {
+        "beta_c": beta_c,
+        "beta_c_err": err,
+        "bootstrap_error": boot_err,
+        "ensemble_error": member_sem,
+        "per_member": members,
+        "accuracy": accuracy,
+    }
 
 
 # --- probing ------------------------------------------------------------------------------
 
 
-def probe_logit(pred_path, data_path, cfg: dict, probing_cfg: dict, seed: int, out_ranking, out_headline):
+def probe_logit(
+    pred_path, data_path, cfg: dict, probing_cfg: dict, seed: int, out_ranking, out_headline
+):
     """Bottleneck regression of the ensemble-mean logit on every test sample (all betas)
     against the candidate observables su2_learning.probing.observables."""
     pcfg = cfg["probing"]
@@ -291,11 +413,23 @@ def probe_logit(pred_path, data_path, cfg: dict, probing_cfg: dict, seed: int, o
     ds = load_links(data_path)
     idx = np.nonzero(np.isfinite(logit))
     obs = compute_observables(links_array(ds, idx, slices), pcfg["observables"], SYSTEM)
-    ranking = rank_observables(logit[idx], obs, pcfg["observables"], **probing_kwargs(probing_cfg), seed=derive_seed(seed, STAGE, "probing"))
-    ranking.attrs.update(network="su2_cnn ensemble-mean logit", n_s=int(ds.sizes["x"]), n_t=int(ds.sizes["t"]))
+    ranking = rank_observables(
+        logit[idx],
+        obs,
+        pcfg["observables"],
+        **probing_kwargs(probing_cfg),
+        seed=derive_seed(seed, STAGE, "probing"),
+    )
+    ranking.attrs.update(
+        network="su2_cnn ensemble-mean logit", n_s=int(ds.sizes["x"]), n_t=int(ds.sizes["t"])
+    )
     write_probing(ranking, out_ranking)
     records = ranking_headlines(
-        ranking, f"{STAGE}.logit", pcfg["expected"], stage=STAGE, min_abs_spearman=pcfg["min_abs_spearman"],
+        ranking,
+        f"{STAGE}.logit",
+        pcfg["expected"],
+        stage=STAGE,
+        min_abs_spearman=pcfg["min_abs_spearman"],
         reference_source="Wetzel & Scherzer 2017: the SU(2) classifier's output is a function of |P|",
     )
     write_headlines(out_headline, records, seed=seed)

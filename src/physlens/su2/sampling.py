@@ -30,8 +30,8 @@ from tqdm import tqdm
 
 from physlens.config import ConfigError, linspace, load_schema, validate_config
 from physlens.io import atomic_path
-from physlens.parallel import numba_threads
 from physlens.ising.rng import xoshiro_states
+from physlens.parallel import numba_threads
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.stats import integrated_autocorrelation_time
@@ -89,7 +89,12 @@ class Chain:
     """One Markov chain at coupling beta: links, per-site RNG states, compound sweeps."""
 
     def __init__(
-        self, lat: Lattice, beta: float, seed: int, n_overrelax: int, start: str = "hot",
+        self,
+        lat: Lattice,
+        beta: float,
+        seed: int,
+        n_overrelax: int,
+        start: str = "hot",
         parallel: bool | None = None,
     ):
         """`parallel` None: prange kernels when more than one numba thread is set and the
@@ -116,8 +121,15 @@ class Chain:
         if parallel is None:
             parallel = numba.get_num_threads() > 1 and lat.volume // 2 >= PARALLEL_MIN_SITES
         update_sweeps(
-            self._flat, lat.fwd, lat.bwd, lat.parity_sites, self.beta, self.n_overrelax,
-            int(n_sweeps), self.states, bool(parallel),
+            self._flat,
+            lat.fwd,
+            lat.bwd,
+            lat.parity_sites,
+            self.beta,
+            self.n_overrelax,
+            int(n_sweeps),
+            self.states,
+            bool(parallel),
         )
 
     def measure(self) -> tuple[float, float]:
@@ -149,7 +161,10 @@ def simulate_beta(p: dict, lat: Lattice, beta: float, parallel: bool | None = No
     if tau > p["pilot_sweeps"] / 50:
         log.warning(
             "beta=%.4f: tau_int = %.1f sweeps is more than 1/50 of pilot_sweeps = %d: the "
-            "estimate is unreliable; raise su2.pilot_sweeps", beta, tau, p["pilot_sweeps"],
+            "estimate is unreliable; raise su2.pilot_sweeps",
+            beta,
+            tau,
+            p["pilot_sweeps"],
         )
     n = p["samples_per_beta"]
     links = np.empty((n, *chain.links.shape), dtype=LINK_DTYPE)
@@ -173,17 +188,56 @@ def simulate_beta(p: dict, lat: Lattice, beta: float, parallel: bool | None = No
 
 
 PER_SAMPLE = {  # name: (dtype, attributes)
-    "plaquette": ("f8", {"long_name": "average plaquette <1/2 Re tr U_mu,nu> over 6 V plaquettes", "units": "1"}),
-    "polyakov_loop": ("f8", {"long_name": "Polyakov loop P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t) (real for SU(2))", "units": "1"}),
+    "plaquette": (
+        "f8",
+        {"long_name": "average plaquette <1/2 Re tr U_mu,nu> over 6 V plaquettes", "units": "1"},
+    ),
+    "polyakov_loop": (
+        "f8",
+        {
+            "long_name": "Polyakov loop P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t) (real for SU(2))",
+            "units": "1",
+        },
+    ),
     "abs_polyakov_loop": ("f8", {"long_name": "|P|", "units": "1"}),
 }
 PER_BETA = {
-    "tau_int_plaquette": ("f8", {"long_name": "integrated autocorrelation time of the plaquette (pilot run)", "units": "compound sweeps"}),
-    "tau_int_plaquette_error": ("f8", {"long_name": "Madras-Sokal error of tau_int_plaquette", "units": "compound sweeps"}),
-    "tau_int_abs_polyakov_loop": ("f8", {"long_name": "integrated autocorrelation time of |P| (pilot run)", "units": "compound sweeps"}),
-    "tau_int_abs_polyakov_loop_error": ("f8", {"long_name": "Madras-Sokal error of tau_int_abs_polyakov_loop", "units": "compound sweeps"}),
-    "thinning_sweeps": ("i8", {"long_name": "compound sweeps between consecutive samples", "units": "compound sweeps"}),
-    "equilibration_sweeps": ("i8", {"long_name": "compound sweeps before the first sample (burn-in + pilot + extra burn-in)", "units": "compound sweeps"}),
+    "tau_int_plaquette": (
+        "f8",
+        {
+            "long_name": "integrated autocorrelation time of the plaquette (pilot run)",
+            "units": "compound sweeps",
+        },
+    ),
+    "tau_int_plaquette_error": (
+        "f8",
+        {"long_name": "Madras-Sokal error of tau_int_plaquette", "units": "compound sweeps"},
+    ),
+    "tau_int_abs_polyakov_loop": (
+        "f8",
+        {
+            "long_name": "integrated autocorrelation time of |P| (pilot run)",
+            "units": "compound sweeps",
+        },
+    ),
+    "tau_int_abs_polyakov_loop_error": (
+        "f8",
+        {
+            "long_name": "Madras-Sokal error of tau_int_abs_polyakov_loop",
+            "units": "compound sweeps",
+        },
+    ),
+    "thinning_sweeps": (
+        "i8",
+        {"long_name": "compound sweeps between consecutive samples", "units": "compound sweeps"},
+    ),
+    "equilibration_sweeps": (
+        "i8",
+        {
+            "long_name": "compound sweeps before the first sample (burn-in + pilot + extra burn-in)",
+            "units": "compound sweeps",
+        },
+    ),
 }
 
 
@@ -233,8 +287,14 @@ def _create_layout(f, p: dict, lat: Lattice, betas: np.ndarray) -> None:
     n = p["samples_per_beta"]
     n_t, n_s = lat.n_t, lat.n_s
     f.dimensions = {
-        "beta": len(betas), "sample": n, "t": n_t, "z": n_s, "y": n_s, "x": n_s,
-        "mu": 4, "component": 4,
+        "beta": len(betas),
+        "sample": n,
+        "t": n_t,
+        "z": n_s,
+        "y": n_s,
+        "x": n_s,
+        "mu": 4,
+        "component": 4,
     }
     f.attrs.update(_global_attrs(p, lat))
     coords = {
@@ -244,8 +304,14 @@ def _create_layout(f, p: dict, lat: Lattice, betas: np.ndarray) -> None:
         "z": (np.arange(n_s, dtype=np.int32), {"long_name": "z coordinate (mu = 3)"}),
         "y": (np.arange(n_s, dtype=np.int32), {"long_name": "y coordinate (mu = 2)"}),
         "x": (np.arange(n_s, dtype=np.int32), {"long_name": "x coordinate (mu = 1)"}),
-        "mu": (np.arange(4, dtype=np.int32), {"long_name": "link direction", "names": " ".join(MU_NAMES)}),
-        "component": (np.arange(4, dtype=np.int32), {"long_name": "quaternion component a_k of U = a0 + i a.sigma"}),
+        "mu": (
+            np.arange(4, dtype=np.int32),
+            {"long_name": "link direction", "names": " ".join(MU_NAMES)},
+        ),
+        "component": (
+            np.arange(4, dtype=np.int32),
+            {"long_name": "quaternion component a_k of U = a0 + i a.sigma"},
+        ),
     }
     for name, (data, attrs) in coords.items():
         f.create_variable(name, (name,), data=data).attrs.update(attrs)
@@ -290,8 +356,12 @@ def simulate_to_file(params: dict, path, threads: int = 1, progress: bool = True
             with h5netcdf.File(tmp, "w") as f:
                 _create_layout(f, p, lat, betas)
                 bar = tqdm(
-                    total=len(betas), desc=f"SU(2) {lat.n_s}^3x{lat.n_t}", unit="beta",
-                    file=sys.stderr, disable=not progress, mininterval=2.0,
+                    total=len(betas),
+                    desc=f"SU(2) {lat.n_s}^3x{lat.n_t}",
+                    unit="beta",
+                    file=sys.stderr,
+                    disable=not progress,
+                    mininterval=2.0,
                 )
                 results = _simulate_all(p, lat, betas, n_threads)
                 for i, (beta, out) in enumerate(zip(betas, results)):
@@ -300,8 +370,12 @@ def simulate_to_file(params: dict, path, threads: int = 1, progress: bool = True
                     bar.update(1)
                     log.info(
                         "beta=%.4f <plaq>=%.4f <|P|>=%.4f tau_int(plaq)=%.2f tau_int(|P|)=%.2f thinning=%d",
-                        beta, out["plaquette"].mean(), out["abs_polyakov_loop"].mean(),
-                        out["tau_int_plaquette"], out["tau_int_abs_polyakov_loop"], out["thinning_sweeps"],
+                        beta,
+                        out["plaquette"].mean(),
+                        out["abs_polyakov_loop"].mean(),
+                        out["tau_int_plaquette"],
+                        out["tau_int_abs_polyakov_loop"],
+                        out["thinning_sweeps"],
                     )
                 bar.close()
     return Path(path)

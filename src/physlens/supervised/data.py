@@ -15,7 +15,9 @@ ORDERED, DISORDERED, UNLABELLED = 1, 0, -1
 
 def load_ising(path) -> xr.Dataset:
     """Read results/ising/L{L}.h5 into memory; bad layout is reported with the file name."""
-    return load_dataset(path, required=REQUIRED, dims={"spins": ("temperature", "sample", "y", "x")})
+    return load_dataset(
+        path, required=REQUIRED, dims={"spins": ("temperature", "sample", "y", "x")}
+    )
 
 
 def phase_labels(temperatures, ordered_max: float, disordered_min: float) -> np.ndarray:
@@ -25,7 +27,9 @@ def phase_labels(temperatures, ordered_max: float, disordered_min: float) -> np.
             f"supervised.windows: ordered_max = {ordered_max} must be below disordered_min = {disordered_min}"
         )
     t = np.asarray(temperatures, float)
-    return np.where(t <= ordered_max, ORDERED, np.where(t >= disordered_min, DISORDERED, UNLABELLED))
+    return np.where(
+        t <= ordered_max, ORDERED, np.where(t >= disordered_min, DISORDERED, UNLABELLED)
+    )
 
 
 @dataclass
@@ -51,7 +55,11 @@ def _balance(t_idx, s_idx, labels, rng):
 
 
 def split_phase_data(
-    labels: np.ndarray, n_samples: int, val_fraction: float, test_fraction: float, rng: np.random.Generator
+    labels: np.ndarray,
+    n_samples: int,
+    val_fraction: float,
+    test_fraction: float,
+    rng: np.random.Generator,
 ) -> Split:
     """Split the samples of labelled temperatures into train/val/test (classes balanced in
     train and val); every sample of an unlabelled temperature goes to test."""
@@ -65,15 +73,26 @@ def split_phase_data(
     parts = {"train": ([], []), "val": ([], []), "test": ([], [])}
     for ti, lab in enumerate(labels):
         perm = rng.permutation(n_samples)
-        chunks = {"test": perm} if lab == UNLABELLED else {
-            "test": perm[:n_test], "val": perm[n_test : n_test + n_val], "train": perm[n_test + n_val :]
-        }
+        chunks = (
+            {"test": perm}
+            if lab == UNLABELLED
+            else {
+                "test": perm[:n_test],
+                "val": perm[n_test : n_test + n_val],
+                "train": perm[n_test + n_val :],
+            }
+        )
         for part, s in chunks.items():
             parts[part][0].append(np.full(len(s), ti))
             parts[part][1].append(np.sort(s))
-    out = {k: (np.concatenate(a).astype(int), np.concatenate(b).astype(int)) for k, (a, b) in parts.items()}
+    out = {
+        k: (np.concatenate(a).astype(int), np.concatenate(b).astype(int))
+        for k, (a, b) in parts.items()
+    }
     if not (labels == ORDERED).any() or not (labels == DISORDERED).any():
-        raise ValueError("supervised.windows leave no ordered or no disordered temperature in the grid")
+        raise ValueError(
+            "supervised.windows leave no ordered or no disordered temperature in the grid"
+        )
     out["train"] = _balance(*out["train"], labels, rng)
     out["val"] = _balance(*out["val"], labels, rng)
     return Split(**out)
@@ -89,7 +108,9 @@ def z2_signs(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     return np.where(rng.random(shape) < 0.5, -1, 1).astype(np.int8)
 
 
-def spins_array(ds: xr.Dataset, idx: tuple[np.ndarray, np.ndarray], signs: np.ndarray | None = None) -> np.ndarray:
+def spins_array(
+    ds: xr.Dataset, idx: tuple[np.ndarray, np.ndarray], signs: np.ndarray | None = None
+) -> np.ndarray:
     """Configurations (n, L, L) as float32 for the given index pairs, optionally sign-flipped."""
     x = ds["spins"].values[idx[0], idx[1]].astype(np.float32)
     if signs is not None:

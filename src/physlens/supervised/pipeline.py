@@ -20,7 +20,13 @@ from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
 from physlens.supervised import decision, tc
-from physlens.supervised.data import load_ising, phase_labels, spins_array, split_phase_data, z2_signs
+from physlens.supervised.data import (
+    load_ising,
+    phase_labels,
+    spins_array,
+    split_phase_data,
+    z2_signs,
+)
 from physlens.training import (
     TrainSettings,
     clear_resume,
@@ -35,7 +41,12 @@ log = logging.getLogger(__name__)
 STAGE = "supervised"
 LN2 = math.log(2.0)
 # Wetzel & Scherzer 2017, table of losses per receptive field (L = 28): (train, validation).
-PAPER_LOSSES = {"28x28": (6.1588e-04, 0.0232), "1x2": (1.2559e-04, 1.2105e-07), "1x1": (0.2015, 0.1886), "constant": (LN2, LN2)}
+PAPER_LOSSES = {
+    "28x28": (6.1588e-04, 0.0232),
+    "1x2": (1.2559e-04, 1.2105e-07),
+    "1x1": (0.2015, 0.1886),
+    "constant": (LN2, LN2),
+}
 
 
 def train_settings(training: dict, overrides: dict) -> TrainSettings:
@@ -50,9 +61,15 @@ def model_seed(seed: int, name: str, *keys) -> int:
 def phase_split(ds: xr.Dataset, sup: dict, seed: int, name: str, *keys):
     """Labels, the train/val/test split and the Z2 signs (None if not symmetrising) for one
     data file, reproducible from the seed."""
-    labels = phase_labels(ds["temperature"].values, sup["windows"]["ordered_max"], sup["windows"]["disordered_min"])
+    labels = phase_labels(
+        ds["temperature"].values, sup["windows"]["ordered_max"], sup["windows"]["disordered_min"]
+    )
     split = split_phase_data(
-        labels, ds.sizes["sample"], sup["val_fraction"], sup["test_fraction"], rng(seed, STAGE, name, *keys, "split")
+        labels,
+        ds.sizes["sample"],
+        sup["val_fraction"],
+        sup["test_fraction"],
+        rng(seed, STAGE, name, *keys, "split"),
     )
     shape = (ds.sizes["temperature"], ds.sizes["sample"])
     # Keyed by the lattice size only, so every model on the same file sees the same signs.
@@ -64,7 +81,20 @@ def _xy(ds, labels, idx, signs):
     return spins_array(ds, idx, signs), labels[idx[0]].astype(np.float32)
 
 
-def _train_and_save(arch, name, keys, split_keys, data_path, sup, settings, seed, outputs, resume_dir, callbacks, config_slice):
+def _train_and_save(
+    arch,
+    name,
+    keys,
+    split_keys,
+    data_path,
+    sup,
+    settings,
+    seed,
+    outputs,
+    resume_dir,
+    callbacks,
+    config_slice,
+):
     """Train one model; `keys` label its seed, `split_keys` its data split (shared by the
     models that must be tested on the same unseen samples)."""
     ds = load_ising(data_path)
@@ -110,7 +140,16 @@ def _train_and_save(arch, name, keys, split_keys, data_path, sup, settings, seed
 # --- experiment 1: phase classifier and Tc --------------------------------------------------
 
 
-def train_phase_classifier(data_path, member: int, sup: dict, training: dict, seed: int, outputs: dict, resume_dir=None, callbacks=()):
+def train_phase_classifier(
+    data_path,
+    member: int,
+    sup: dict,
+    training: dict,
+    seed: int,
+    outputs: dict,
+    resume_dir=None,
+    callbacks=(),
+):
     """Train ensemble member `member` of the CNN on configurations of size classifier.L,
     labelled by phase, away from Tc. Members differ in initialisation and minibatch order
     only; they share the split so that all are tested on the same unseen samples."""
@@ -118,14 +157,45 @@ def train_phase_classifier(data_path, member: int, sup: dict, training: dict, se
     L = int(cfg["L"])
     ds = load_ising(data_path)
     if ds.sizes["x"] != L:
-        raise ValueError(f"{data_path}: lattice is {ds.sizes['x']}x{ds.sizes['y']}, supervised.classifier.L = {L}")
+        raise ValueError(
+            f"{data_path}: lattice is {ds.sizes['x']}x{ds.sizes['y']}, supervised.classifier.L = {L}"
+        )
     arch = {"name": "phase_cnn", **cfg["architecture"]}
     settings = train_settings(training, cfg["train"])
-    config_slice = {"windows": sup["windows"], "val_fraction": sup["val_fraction"], "test_fraction": sup["test_fraction"], "symmetrize": sup["symmetrize"], "classifier": {k: v for k, v in cfg.items() if k != "members"}, "training": training}
-    return _train_and_save(arch, "phase_cnn", (L, int(member)), ("phase_cnn", L), data_path, sup, settings, seed, outputs, resume_dir, callbacks, config_slice)
+    config_slice = {
+        "windows": sup["windows"],
+        "val_fraction": sup["val_fraction"],
+        "test_fraction": sup["test_fraction"],
+        "symmetrize": sup["symmetrize"],
+        "classifier": {k: v for k, v in cfg.items() if k != "members"},
+        "training": training,
+    }
+    return _train_and_save(
+        arch,
+        "phase_cnn",
+        (L, int(member)),
+        ("phase_cnn", L),
+        data_path,
+        sup,
+        settings,
+        seed,
+        outputs,
+        resume_dir,
+        callbacks,
+        config_slice,
+    )
 
 
-def predict_phase(models: list, train_data_path, data_path, L: int, sup: dict, seed: int, out_path, beta_over_nu: float = 0.0) -> xr.Dataset:
+def predict_phase(
+    models: list,
+    train_data_path,
+    data_path,
+    L: int,
+    sup: dict,
+    seed: int,
+    out_path,
+    beta_over_nu: float = 0.0,
+) -> xr.Dataset:
     """P(ordered) of each ensemble member on the samples of `data_path` (size L) it never saw.
 
     `models` lists (model.pt, model.json) pairs. With `beta_over_nu` > 0 the nets' pooled
@@ -159,15 +229,34 @@ def predict_phase(models: list, train_data_path, data_path, L: int, sup: dict, s
     mean, sem, n = tc.mean_by_temperature(tc.ensemble_mean(p))
     out = xr.Dataset(
         {
-            "p_ordered": (("member", "temperature", "sample"), p, {"long_name": "P(ordered) of unseen samples per ensemble member (NaN: not evaluated)"}),
-            "p_mean": ("temperature", mean, {"long_name": "ensemble-mean P(ordered), averaged over evaluated samples"}),
+            "p_ordered": (
+                ("member", "temperature", "sample"),
+                p,
+                {
+                    "long_name": "P(ordered) of unseen samples per ensemble member (NaN: not evaluated)"
+                },
+            ),
+            "p_mean": (
+                "temperature",
+                mean,
+                {"long_name": "ensemble-mean P(ordered), averaged over evaluated samples"},
+            ),
             "p_sem": ("temperature", sem, {"long_name": "standard error of p_mean over samples"}),
             "n_test": ("temperature", n),
-            "label": ("temperature", labels, {"long_name": "phase label by the training windows: 1 ordered, 0 disordered, -1 between"}),
+            "label": (
+                "temperature",
+                labels,
+                {
+                    "long_name": "phase label by the training windows: 1 ordered, 0 disordered, -1 between"
+                },
+            ),
         },
         coords={"temperature": ds["temperature"].values, "member": np.arange(len(loaded))},
         attrs=base_attrs(
-            seed, L=int(L), models=[str(m[0]) for m in models], trained_on=str(train_data_path),
+            seed,
+            L=int(L),
+            models=[str(m[0]) for m in models],
+            trained_on=str(train_data_path),
             tc_crossing=tc.half_crossing(ds["temperature"].values, mean),
             algorithm="phase CNN ensemble, P(ordered) on samples it was not trained on",
         ),
@@ -194,7 +283,16 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
         boot = tc.bootstrap_crossings(temps, p_ens, rng(seed, STAGE, "tc", L), n_boot)
         boots.append(boot)
         per_member.append([tc.half_crossing(temps, tc.mean_by_temperature(pm)[0]) for pm in p])
-        rows.append({"L": L, "tc": tc_L, "tc_err": float(np.std(boot[np.isfinite(boot)], ddof=1)) if np.isfinite(boot).sum() > 1 else float("nan"), "failed_resamples": int(np.sum(~np.isfinite(boot)))})
+        rows.append(
+            {
+                "L": L,
+                "tc": tc_L,
+                "tc_err": float(np.std(boot[np.isfinite(boot)], ddof=1))
+                if np.isfinite(boot).sum() > 1
+                else float("nan"),
+                "failed_resamples": int(np.sum(~np.isfinite(boot))),
+            }
+        )
     ex = tc.extrapolate_with_bootstrap(sizes, [r["tc"] for r in rows], np.array(boots), nu)
     per_member = np.array(per_member)  # (size, member)
     used = ex["used"]
@@ -204,7 +302,10 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
         if used.sum() >= 2 and np.all(np.isfinite(per_member[used, m]))
     ]
     if not used.all():
-        log.warning("no P(ordered) = 1/2 crossing at L = %s; left out of the extrapolation", np.array(sizes)[~used].tolist())
+        log.warning(
+            "no P(ordered) = 1/2 crossing at L = %s; left out of the extrapolation",
+            np.array(sizes)[~used].tolist(),
+        )
     member_sem = float(np.std(members, ddof=1) / np.sqrt(len(members))) if len(members) > 1 else 0.0
     tc_err = float(np.hypot(ex["tc_err"], member_sem))
     with atomic_path(out_csv, suffix=".csv.tmp") as tmp, open(tmp, "w", newline="") as fh:
@@ -217,20 +318,44 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
         )
     records = [
         headline(
-            "supervised.tc_extrapolated", ex["tc"], stage=STAGE, uncertainty=tc_err,
-            reference=TC_EXACT, reference_source="Onsager 1944", tolerance=0.01, tolerance_kind="relative",
+            "supervised.tc_extrapolated",
+            ex["tc"],
+            stage=STAGE,
+            uncertainty=tc_err,
+            reference=TC_EXACT,
+            reference_source="Onsager 1944",
+            tolerance=0.01,
+            tolerance_kind="relative",
             description="Tc from the phase-classifier ensemble, Tc(L) = Tc + a L^(-1/nu) extrapolated",
-            slope=ex["slope"], nu=nu, sizes=sizes, bootstrap_error=ex["tc_err"], ensemble_error=member_sem,
-            per_member=members, sizes_used=np.array(sizes)[used].tolist(),
+            slope=ex["slope"],
+            nu=nu,
+            sizes=sizes,
+            bootstrap_error=ex["tc_err"],
+            ensemble_error=member_sem,
+            per_member=members,
+            sizes_used=np.array(sizes)[used].tolist(),
         )
     ]
     records += [
-        headline(f"supervised.tc_L{r['L']}", r["tc"], stage=STAGE, uncertainty=r["tc_err"],
-                 description=f"P(ordered) = 1/2 crossing at L = {r['L']}", L=r["L"])
+        headline(
+            f"supervised.tc_L{r['L']}",
+            r["tc"],
+            stage=STAGE,
+            uncertainty=r["tc_err"],
+            description=f"P(ordered) = 1/2 crossing at L = {r['L']}",
+            L=r["L"],
+        )
         for r in rows
     ]
     write_headlines(out_headline, records, seed=seed)
-    return {"rows": rows, **ex, "tc_err": tc_err, "bootstrap_error": ex["tc_err"], "ensemble_error": member_sem, "per_member": members}
+    return {
+        "rows": rows,
+        **ex,
+        "tc_err": tc_err,
+        "bootstrap_error": ex["tc_err"],
+        "ensemble_error": member_sem,
+        "per_member": members,
+    }
 
 
 # --- experiment 2: correlation-probing nets ------------------------------------------------
@@ -243,30 +368,79 @@ def probe_architecture(probe: str, L: int, sup: dict) -> dict:
     try:
         ky, kx = (int(k) for k in probe.split("x"))
     except ValueError:
-        raise ValueError(f"probe {probe!r}: expected 'constant' or '<ky>x<kx>' such as '1x2'") from None
+        raise ValueError(
+            f"probe {probe!r}: expected 'constant' or '<ky>x<kx>' such as '1x2'"
+        ) from None
     if not (1 <= ky <= L and 1 <= kx <= L):
-        raise ValueError(f"supervised.probes.receptive_fields: {probe} does not fit the L = {L} lattice")
+        raise ValueError(
+            f"supervised.probes.receptive_fields: {probe} does not fit the L = {L} lattice"
+        )
     cfg = sup["probes"]
-    return {"name": "probe", "kernel": [ky, kx], "channels": cfg["channels"], "activation": cfg["activation"]}
+    return {
+        "name": "probe",
+        "kernel": [ky, kx],
+        "channels": cfg["channels"],
+        "activation": cfg["activation"],
+    }
 
 
 def probe_names(sup: dict) -> list[str]:
     return [f"{ky}x{kx}" for ky, kx in sup["probes"]["receptive_fields"]] + ["constant"]
 
 
-def train_probe(data_path, probe: str, sup: dict, training: dict, seed: int, outputs: dict, resume_dir=None, callbacks=()):
+def train_probe(
+    data_path,
+    probe: str,
+    sup: dict,
+    training: dict,
+    seed: int,
+    outputs: dict,
+    resume_dir=None,
+    callbacks=(),
+):
     L = sup["probes"]["L"]
     arch = probe_architecture(probe, L, sup)
     settings = train_settings(training, sup["probes"]["train"])
-    config_slice = {"windows": sup["windows"], "val_fraction": sup["val_fraction"], "test_fraction": sup["test_fraction"], "symmetrize": sup["symmetrize"], "probes": sup["probes"], "training": training}
+    config_slice = {
+        "windows": sup["windows"],
+        "val_fraction": sup["val_fraction"],
+        "test_fraction": sup["test_fraction"],
+        "symmetrize": sup["symmetrize"],
+        "probes": sup["probes"],
+        "training": training,
+    }
     # The split is shared by all probes (keyed "probe", not by field) so their losses compare.
     ds = load_ising(data_path)
     if ds.sizes["x"] != L:
-        raise ValueError(f"{data_path}: lattice is {ds.sizes['x']}x{ds.sizes['y']}, supervised.probes.L = {L}")
-    return _train_and_save(arch, "probe", (probe,), ("probe",), data_path, sup, settings, seed, outputs, resume_dir, callbacks, config_slice)
+        raise ValueError(
+            f"{data_path}: lattice is {ds.sizes['x']}x{ds.sizes['y']}, supervised.probes.L = {L}"
+        )
+    return _train_and_save(
+        arch,
+        "probe",
+        (probe,),
+        ("probe",),
+        data_path,
+        sup,
+        settings,
+        seed,
+        outputs,
+        resume_dir,
+        callbacks,
+        config_slice,
+    )
 
 
-def analyse_probes(models: dict, data_path, sup: dict, seed: int, out_outputs, out_losses, out_decision, out_headline) -> dict:
+def analyse_probes(
+    models: dict,
+    data_path,
+    sup: dict,
+    seed: int,
+    out_outputs,
+    out_losses,
+    out_decision,
+    out_headline,
+) -> dict:
     """Loss table, network outputs on the test samples, and decision-function fits."""
     ds = load_ising(data_path)
     names = list(models)
@@ -278,10 +452,20 @@ def analyse_probes(models: dict, data_path, sup: dict, seed: int, out_outputs, o
         model, meta = load_model(pt, meta_path, data_path=data_path)
         _, split, signs = phase_split(ds, sup, seed, *meta["split_keys"])
         out[i][split.test] = predict(model, spins_array(ds, split.test, signs))
-        paper = PAPER_LOSSES.get("28x28" if name == f"{sup['probes']['L']}x{sup['probes']['L']}" else name, (None, None))
-        losses.append({"receptive_field": name, "train_loss": meta["metrics"]["train_loss"], "val_loss": meta["metrics"]["val_loss"],
-                       "n_parameters": meta["n_parameters"], "epochs": meta["metrics"]["epochs_run"],
-                       "paper_train_loss": paper[0], "paper_val_loss": paper[1]})
+        paper = PAPER_LOSSES.get(
+            "28x28" if name == f"{sup['probes']['L']}x{sup['probes']['L']}" else name, (None, None)
+        )
+        losses.append(
+            {
+                "receptive_field": name,
+                "train_loss": meta["metrics"]["train_loss"],
+                "val_loss": meta["metrics"]["val_loss"],
+                "n_parameters": meta["n_parameters"],
+                "epochs": meta["metrics"]["epochs_run"],
+                "paper_train_loss": paper[0],
+                "paper_val_loss": paper[1],
+            }
+        )
         if name == "constant":
             continue
         mask = np.isfinite(out[i])
@@ -293,12 +477,28 @@ def analyse_probes(models: dict, data_path, sup: dict, seed: int, out_outputs, o
     to_netcdf_atomic(
         xr.Dataset(
             {
-                "output": (("probe", "temperature", "sample"), out, {"long_name": "network output F(S) on test samples (NaN: not a test sample)"}),
-                "abs_magnetization": (("temperature", "sample"), q["abs_magnetization"], {"long_name": "|M| per site"}),
-                "energy": (("temperature", "sample"), q["energy"], {"long_name": "energy per site"}),
+                "output": (
+                    ("probe", "temperature", "sample"),
+                    out,
+                    {"long_name": "network output F(S) on test samples (NaN: not a test sample)"},
+                ),
+                "abs_magnetization": (
+                    ("temperature", "sample"),
+                    q["abs_magnetization"],
+                    {"long_name": "|M| per site"},
+                ),
+                "energy": (
+                    ("temperature", "sample"),
+                    q["energy"],
+                    {"long_name": "energy per site"},
+                ),
             },
             coords={"probe": names, "temperature": ds["temperature"].values},
-            attrs=base_attrs(seed, L=int(sup["probes"]["L"]), algorithm="correlation-probing nets, outputs on held-out samples"),
+            attrs=base_attrs(
+                seed,
+                L=int(sup["probes"]["L"]),
+                algorithm="correlation-probing nets, outputs on held-out samples",
+            ),
         ),
         out_outputs,
     )
@@ -324,40 +524,111 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
     src = "Wetzel & Scherzer 2017"
     recs = []
     if "constant" in by:
-        recs.append(headline("supervised.probe.constant.val_loss", by["constant"]["val_loss"], stage=STAGE, reference=LN2,
-                             reference_source="ln 2 (balanced classes)", tolerance=0.01, tolerance_kind="absolute",
-                             description="constant-output baseline: validation loss"))
+        recs.append(
+            headline(
+                "supervised.probe.constant.val_loss",
+                by["constant"]["val_loss"],
+                stage=STAGE,
+                reference=LN2,
+                reference_source="ln 2 (balanced classes)",
+                tolerance=0.01,
+                tolerance_kind="absolute",
+                description="constant-output baseline: validation loss",
+            )
+        )
     if full in by:
-        recs.append(headline(f"supervised.probe.{full}.val_loss", by[full]["val_loss"], stage=STAGE, reference=PAPER_LOSSES["28x28"][1],
-                             reference_source=src, tolerance=0.05 - PAPER_LOSSES["28x28"][1], tolerance_kind="at_most",
-                             description=f"full-lattice ({full}) probe: validation loss (<= 0.05)"))
+        recs.append(
+            headline(
+                f"supervised.probe.{full}.val_loss",
+                by[full]["val_loss"],
+                stage=STAGE,
+                reference=PAPER_LOSSES["28x28"][1],
+                reference_source=src,
+                tolerance=0.05 - PAPER_LOSSES["28x28"][1],
+                tolerance_kind="at_most",
+                description=f"full-lattice ({full}) probe: validation loss (<= 0.05)",
+            )
+        )
     if "1x2" in by:
-        recs.append(headline("supervised.probe.1x2.val_loss", by["1x2"]["val_loss"], stage=STAGE, reference=PAPER_LOSSES["1x2"][1],
-                             reference_source=src, tolerance=0.01, tolerance_kind="at_most",
-                             description="1x2 probe (nearest-neighbour correlations): validation loss (<= 0.01)"))
+        recs.append(
+            headline(
+                "supervised.probe.1x2.val_loss",
+                by["1x2"]["val_loss"],
+                stage=STAGE,
+                reference=PAPER_LOSSES["1x2"][1],
+                reference_source=src,
+                tolerance=0.01,
+                tolerance_kind="at_most",
+                description="1x2 probe (nearest-neighbour correlations): validation loss (<= 0.01)",
+            )
+        )
     if "1x1" in by:
-        recs.append(headline("supervised.probe.1x1.val_loss", by["1x1"]["val_loss"], stage=STAGE, reference=LN2,
-                              reference_source="ln 2: M carries no phase information in Z2-symmetric data", tolerance=0.02,
-                              tolerance_kind="absolute",
-                              description=f"1x1 probe (sees only the signed magnetisation): validation loss (paper, sign-biased data: {PAPER_LOSSES['1x1'][1]})"))
+        recs.append(
+            headline(
+                "supervised.probe.1x1.val_loss",
+                by["1x1"]["val_loss"],
+                stage=STAGE,
+                reference=LN2,
+                reference_source="ln 2: M carries no phase information in Z2-symmetric data",
+                tolerance=0.02,
+                tolerance_kind="absolute",
+                description=f"1x1 probe (sees only the signed magnetisation): validation loss (paper, sign-biased data: {PAPER_LOSSES['1x1'][1]})",
+            )
+        )
         if "1x2" in by:
-            recs.append(headline("supervised.probe.1x1_minus_1x2.val_loss", by["1x1"]["val_loss"] - by["1x2"]["val_loss"], stage=STAGE,
-                                  reference=0.5, reference_source="capacity drop from 1x2 to 1x1", tolerance=0.0, tolerance_kind="at_least",
-                                  description="1x1 minus 1x2 validation loss (>= 0.5 nats: the drop that marks 1x2 as the minimal net)"))
+            recs.append(
+                headline(
+                    "supervised.probe.1x1_minus_1x2.val_loss",
+                    by["1x1"]["val_loss"] - by["1x2"]["val_loss"],
+                    stage=STAGE,
+                    reference=0.5,
+                    reference_source="capacity drop from 1x2 to 1x1",
+                    tolerance=0.0,
+                    tolerance_kind="at_least",
+                    description="1x1 minus 1x2 validation loss (>= 0.5 nats: the drop that marks 1x2 as the minimal net)",
+                )
+            )
     judged = {r["name"] for r in recs}
     for name, r in by.items():
         if f"supervised.probe.{name}.val_loss" not in judged:
-            recs.append(headline(f"supervised.probe.{name}.val_loss", r["val_loss"], stage=STAGE,
-                                  description=f"{name} probe: validation loss", paper=r["paper_val_loss"]))
-        recs.append(headline(f"supervised.probe.{name}.train_loss", r["train_loss"], stage=STAGE,
-                             description=f"{name} probe: training loss", paper=r["paper_train_loss"]))
+            recs.append(
+                headline(
+                    f"supervised.probe.{name}.val_loss",
+                    r["val_loss"],
+                    stage=STAGE,
+                    description=f"{name} probe: validation loss",
+                    paper=r["paper_val_loss"],
+                )
+            )
+        recs.append(
+            headline(
+                f"supervised.probe.{name}.train_loss",
+                r["train_loss"],
+                stage=STAGE,
+                description=f"{name} probe: training loss",
+                paper=r["paper_train_loss"],
+            )
+        )
     for f in fits:
         crit = {}
         if f["receptive_field"] == "1x2" and f["observable"] == "energy":
-            crit = dict(reference=0.95, reference_source="1x2 net computes nearest-neighbour correlations", tolerance=0.0, tolerance_kind="at_least")
-        recs.append(headline(f"supervised.decision.{f['receptive_field']}.{f['observable']}.r2", f["r2"], stage=STAGE,
-                             description=f"{f['receptive_field']} probe: R^2 of sigmoid(w Q + b), Q = {f['observable']}",
-                             w=f["w"], b=f["b"], **crit))
+            crit = dict(
+                reference=0.95,
+                reference_source="1x2 net computes nearest-neighbour correlations",
+                tolerance=0.0,
+                tolerance_kind="at_least",
+            )
+        recs.append(
+            headline(
+                f"supervised.decision.{f['receptive_field']}.{f['observable']}.r2",
+                f["r2"],
+                stage=STAGE,
+                description=f"{f['receptive_field']} probe: R^2 of sigmoid(w Q + b), Q = {f['observable']}",
+                w=f["w"],
+                b=f["b"],
+                **crit,
+            )
+        )
     return recs
 
 

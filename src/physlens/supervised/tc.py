@@ -55,7 +55,9 @@ def half_crossing(temperatures: np.ndarray, p_mean: np.ndarray) -> float:
     return float(np.mean(crossings))
 
 
-def bootstrap_crossings(temperatures, p: np.ndarray, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
+def bootstrap_crossings(
+    temperatures, p: np.ndarray, rng: np.random.Generator, n_resamples: int
+) -> np.ndarray:
     """Crossing temperatures of `n_resamples` resamples of the test samples (within each T)."""
     rows = [row[np.isfinite(row)] for row in p]
     out = np.empty(n_resamples)
@@ -69,7 +71,9 @@ def fit_finite_size(L, tc_L, err, nu: float = 1.0) -> tuple[float, float, np.nda
     """Weighted least squares of Tc(L) = Tc + a L^(-1/nu); returns (Tc, a, covariance)."""
     L, y, err = (np.asarray(a, float) for a in (L, tc_L, err))
     if len(L) < 2:
-        raise ValueError(f"finite-size extrapolation needs at least two lattice sizes, got L = {L.tolist()}")
+        raise ValueError(
+            f"finite-size extrapolation needs at least two lattice sizes, got L = {L.tolist()}"
+        )
     A = np.column_stack([np.ones_like(L), L ** (-1.0 / nu)])
     w = 1.0 / np.maximum(err, 1e-12)
     coef, *_ = np.linalg.lstsq(A * w[:, None], y * w, rcond=None)
@@ -87,14 +91,28 @@ def extrapolate_with_bootstrap(L, tc_L, boot: np.ndarray, nu: float = 1.0) -> di
     used = np.isfinite(tc_L)
     nan = float("nan")
     if used.sum() < 2:
-        return {"tc": nan, "slope": nan, "tc_err": nan, "tc_err_fit": nan, "tc_L_err": np.full(len(L), nan), "used": used, "n_resamples": 0}
+        return {
+            "tc": nan,
+            "slope": nan,
+            "tc_err": nan,
+            "tc_err_fit": nan,
+            "tc_L_err": np.full(len(L), nan),
+            "used": used,
+            "n_resamples": 0,
+        }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         err = np.nanstd(boot, axis=1, ddof=1)
     fallback = np.nanmax(err[used]) if np.any(np.isfinite(err[used]) & (err[used] > 0)) else 1.0
-    err = np.where(np.isfinite(err) & (err > 0), err, fallback)  # degenerate bootstrap: equal weight
+    err = np.where(
+        np.isfinite(err) & (err > 0), err, fallback
+    )  # degenerate bootstrap: equal weight
     tc, a, cov = fit_finite_size(L[used], tc_L[used], err[used], nu)
-    reps = [fit_finite_size(L[used], boot[used, i], err[used], nu)[0] for i in range(boot.shape[1]) if np.all(np.isfinite(boot[used, i]))]
+    reps = [
+        fit_finite_size(L[used], boot[used, i], err[used], nu)[0]
+        for i in range(boot.shape[1])
+        if np.all(np.isfinite(boot[used, i]))
+    ]
     return {
         "tc": tc,
         "slope": a,

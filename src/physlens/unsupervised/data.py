@@ -14,11 +14,15 @@ def load_lattices(path, L: int) -> xr.Dataset:
     """results/ising/L{L}.h5 in memory, checked to hold L x L lattices."""
     ds = load_ising(path)
     if ds.sizes["y"] != L or ds.sizes["x"] != L:
-        raise DataFileError(f"{path}: lattices are {ds.sizes['y']}x{ds.sizes['x']}, unsupervised.L = {L}")
+        raise DataFileError(
+            f"{path}: lattices are {ds.sizes['y']}x{ds.sizes['x']}, unsupervised.L = {L}"
+        )
     return ds
 
 
-def balanced_flip_signs(n_temperatures: int, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+def balanced_flip_signs(
+    n_temperatures: int, n_samples: int, rng: np.random.Generator
+) -> np.ndarray:
     """Signs (T, S) of +-1 with exactly floor(S/2) flips at every temperature, chosen at random."""
     signs = np.ones((n_temperatures, n_samples), dtype=np.int8)
     for t in range(n_temperatures):
@@ -38,7 +42,9 @@ def symmetrize(ds: xr.Dataset, rng: np.random.Generator) -> xr.Dataset:
     return out
 
 
-def validation_mask(n_temperatures: int, n_samples: int, val_fraction: float, rng: np.random.Generator) -> np.ndarray:
+def validation_mask(
+    n_temperatures: int, n_samples: int, val_fraction: float, rng: np.random.Generator
+) -> np.ndarray:
     """Boolean (T, S): round(val_fraction * S) random samples per temperature are held out,
     so training and validation see the same temperatures."""
     n_val = int(round(val_fraction * n_samples))

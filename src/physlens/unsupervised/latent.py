@@ -46,7 +46,11 @@ def vae_loss(output, spins: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
 
 def loss_for(model, beta: float = 1.0):
     """The training loss matching the model (plain or variational autoencoder)."""
-    return partial(vae_loss, beta=float(beta)) if getattr(model, "variational", False) else reconstruction_loss
+    return (
+        partial(vae_loss, beta=float(beta))
+        if getattr(model, "variational", False)
+        else reconstruction_loss
+    )
 
 
 # --- codes and per-sample losses ---------------------------------------------------------------
@@ -92,7 +96,9 @@ def latent_parameter(codes: np.ndarray, reference: np.ndarray, orient_by: np.nda
 # --- phase clusters ----------------------------------------------------------------------------
 
 
-def phase_groups(temperatures: np.ndarray, magnetization: np.ndarray, ordered_max: float, disordered_min: float) -> np.ndarray:
+def phase_groups(
+    temperatures: np.ndarray, magnetization: np.ndarray, ordered_max: float, disordered_min: float
+) -> np.ndarray:
     """Label (T, S): ordered with M > 0, ordered with M < 0, disordered, or excluded (near Tc)."""
     if not ordered_max < disordered_min:
         raise ValueError(
@@ -101,7 +107,9 @@ def phase_groups(temperatures: np.ndarray, magnetization: np.ndarray, ordered_ma
     t = np.asarray(temperatures, float)[:, None]
     m = np.asarray(magnetization, float)
     ordered = np.where(m >= 0, ORDERED_UP, ORDERED_DOWN)
-    labels = np.where(t <= ordered_max, ordered, np.where(t >= disordered_min, DISORDERED, EXCLUDED))
+    labels = np.where(
+        t <= ordered_max, ordered, np.where(t >= disordered_min, DISORDERED, EXCLUDED)
+    )
     return np.broadcast_to(labels, m.shape).astype(int)
 
 

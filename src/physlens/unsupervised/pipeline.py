@@ -22,7 +22,14 @@ from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
-from physlens.training import TrainSettings, clear_resume, load_model, save_model, seeded_model, train
+from physlens.training import (
+    TrainSettings,
+    clear_resume,
+    load_model,
+    save_model,
+    seeded_model,
+    train,
+)
 from physlens.unsupervised.data import flat_spins, load_lattices, symmetrize, validation_mask
 from physlens.unsupervised.latent import (
     DISORDERED,
@@ -88,10 +95,18 @@ def prepare_data(data_path, unsup: dict, seed: int) -> xr.Dataset:
 def _tc_headline(name: str, result: dict, unsup: dict, description: str, **context) -> dict:
     tol = unsup["tc"]["tolerance"]
     return headline(
-        name, result["tc"], stage=STAGE, uncertainty=result["tc_err"], unit="J/k_B",
-        reference=TC_EXACT, reference_source=ONSAGER, tolerance=tol, tolerance_kind="relative",
+        name,
+        result["tc"],
+        stage=STAGE,
+        uncertainty=result["tc_err"],
+        unit="J/k_B",
+        reference=TC_EXACT,
+        reference_source=ONSAGER,
+        tolerance=tol,
+        tolerance_kind="relative",
         description=f"{description} (steepest change; within {tol:.0%} of Tc: a finite-L pseudo-critical point)",
-        L=int(unsup["L"]), **context,
+        L=int(unsup["L"]),
+        **context,
     )
 
 
@@ -117,45 +132,104 @@ def run_pca(data_path, unsup: dict, seed: int, out_h5, out_headline) -> xr.Datas
     k = len(components)
     out = xr.Dataset(
         {
-            "components": (("component", "y", "x"), components.reshape(k, L, L), {"long_name": "principal components (sign: non-negative weight sum)"}),
+            "components": (
+                ("component", "y", "x"),
+                components.reshape(k, L, L),
+                {"long_name": "principal components (sign: non-negative weight sum)"},
+            ),
             "explained_variance_ratio": ("component", pca.explained_variance_ratio_),
             "uniform_overlap": ("component", overlap, {"long_name": "|<w_k, 1/sqrt(N)>|"}),
-            "projection": (("temperature", "sample", "component"), proj.reshape(n_t, n_s, k), {"long_name": "projection of each configuration on each component"}),
-            "magnetization": (("temperature", "sample"), m, {"long_name": "magnetisation per site (after symmetrisation)"}),
-            "mean_abs_pc1": ("temperature", tc["mean"], {"long_name": "mean |PC1 projection| / sqrt(N)"}),
+            "projection": (
+                ("temperature", "sample", "component"),
+                proj.reshape(n_t, n_s, k),
+                {"long_name": "projection of each configuration on each component"},
+            ),
+            "magnetization": (
+                ("temperature", "sample"),
+                m,
+                {"long_name": "magnetisation per site (after symmetrisation)"},
+            ),
+            "mean_abs_pc1": (
+                "temperature",
+                tc["mean"],
+                {"long_name": "mean |PC1 projection| / sqrt(N)"},
+            ),
             "mean_abs_pc1_sem": ("temperature", tc["sem"]),
             "tc_replicates": ("replicate", tc["replicates"]),
         },
         coords={"temperature": temps, "component": np.arange(1, k + 1)},
         attrs=base_attrs(
-            seed, algorithm="sklearn PCA (full SVD) of the flattened configurations", L=L,
-            pearson_pc1_magnetization=r, tc=tc["tc"], tc_err=tc["tc_err"],
-            symmetrized=int(bool(unsup.get("symmetrize", True))), data_sha256=sha256sum(data_path),
+            seed,
+            algorithm="sklearn PCA (full SVD) of the flattened configurations",
+            L=L,
+            pearson_pc1_magnetization=r,
+            tc=tc["tc"],
+            tc_err=tc["tc_err"],
+            symmetrized=int(bool(unsup.get("symmetrize", True))),
+            data_sha256=sha256sum(data_path),
         ),
     )
     to_netcdf_atomic(out, out_h5)
     src = "PC1 = uniform mode (translation invariance, ferromagnetic correlations)"
     records = [
-        headline("unsupervised.pca.pc1_magnetization_abs_pearson", abs(r), stage=STAGE, reference=MIN_PC1_PEARSON,
-                 reference_source=src, tolerance=0.0, tolerance_kind="at_least",
-                 description=f"|Pearson| of the first principal projection with M (>= {MIN_PC1_PEARSON})", L=L),
-        headline("unsupervised.pca.pc1_uniform_overlap", overlap[0], stage=STAGE, reference=MIN_PC1_UNIFORM,
-                 reference_source=src, tolerance=0.0, tolerance_kind="at_least",
-                 description=f"overlap of the first principal component with the uniform mode (>= {MIN_PC1_UNIFORM})", L=L),
-        headline("unsupervised.pca.pc1_explained_variance_ratio", pca.explained_variance_ratio_[0], stage=STAGE,
-                 description="fraction of the variance explained by the first principal component", L=L,
-                 next_components=[float(v) for v in pca.explained_variance_ratio_[1:4]]),
-        _tc_headline("unsupervised.pca.tc", tc, unsup, "Tc from the mean |first principal projection|"),
+        headline(
+            "unsupervised.pca.pc1_magnetization_abs_pearson",
+            abs(r),
+            stage=STAGE,
+            reference=MIN_PC1_PEARSON,
+            reference_source=src,
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            description=f"|Pearson| of the first principal projection with M (>= {MIN_PC1_PEARSON})",
+            L=L,
+        ),
+        headline(
+            "unsupervised.pca.pc1_uniform_overlap",
+            overlap[0],
+            stage=STAGE,
+            reference=MIN_PC1_UNIFORM,
+            reference_source=src,
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            description=f"overlap of the first principal component with the uniform mode (>= {MIN_PC1_UNIFORM})",
+            L=L,
+        ),
+        headline(
+            "unsupervised.pca.pc1_explained_variance_ratio",
+            pca.explained_variance_ratio_[0],
+            stage=STAGE,
+            description="fraction of the variance explained by the first principal component",
+            L=L,
+            next_components=[float(v) for v in pca.explained_variance_ratio_[1:4]],
+        ),
+        _tc_headline(
+            "unsupervised.pca.tc", tc, unsup, "Tc from the mean |first principal projection|"
+        ),
     ]
     write_headlines(out_headline, records, seed=seed)
-    log.info("PCA: |r(PC1, M)| = %.4f, overlap = %.4f, Tc = %.4f +- %.4f", abs(r), overlap[0], tc["tc"], tc["tc_err"])
+    log.info(
+        "PCA: |r(PC1, M)| = %.4f, overlap = %.4f, Tc = %.4f +- %.4f",
+        abs(r),
+        overlap[0],
+        tc["tc"],
+        tc["tc_err"],
+    )
     return out
 
 
 # --- autoencoders -----------------------------------------------------------------------------
 
 
-def train_autoencoder(data_path, name: str, unsup: dict, training: dict, seed: int, outputs: dict, resume_dir=None, callbacks=()):
+def train_autoencoder(
+    data_path,
+    name: str,
+    unsup: dict,
+    training: dict,
+    seed: int,
+    outputs: dict,
+    resume_dir=None,
+    callbacks=(),
+):
     """Train one autoencoder (reconstruction target = input) on all temperatures."""
     ds = prepare_data(data_path, unsup, seed)
     n_t, n_s = ds.sizes["temperature"], ds.sizes["sample"]
@@ -168,29 +242,61 @@ def train_autoencoder(data_path, name: str, unsup: dict, training: dict, seed: i
     mseed = derive_seed(seed, STAGE, name)
     data_sha = sha256sum(data_path)
     config_slice = {k: unsup[k] for k in ("L", "symmetrize", "val_fraction")}
-    config_slice.update(architecture=arch, beta=beta if arch["name"] == "vae" else None, train=unsup["autoencoder"]["train"], training=training)
+    config_slice.update(
+        architecture=arch,
+        beta=beta if arch["name"] == "vae" else None,
+        train=unsup["autoencoder"]["train"],
+        training=training,
+    )
     model = seeded_model(arch, mseed)
     result = train(
-        model, (Xtr, Xtr), (Xva, Xva), settings, mseed,
-        loss_fn=loss_for(model, beta), resume_dir=resume_dir,
-        fingerprint_extra=[data_sha, config_slice], callbacks=callbacks, name=f"{STAGE}/{name}",
+        model,
+        (Xtr, Xtr),
+        (Xva, Xva),
+        settings,
+        mseed,
+        loss_fn=loss_for(model, beta),
+        resume_dir=resume_dir,
+        fingerprint_extra=[data_sha, config_slice],
+        callbacks=callbacks,
+        name=f"{STAGE}/{name}",
     )
     save_model(
-        result.model, outputs["model"], outputs["meta"],
+        result.model,
+        outputs["model"],
+        outputs["meta"],
         metadata={
-            "seed": mseed, "master_seed": seed, "name": name, "config": config_slice,
-            "data_file": str(data_path), "data_sha256": data_sha, "metrics": result.metrics,
-            "loss": "Bernoulli NLL summed over sites" + (f" + {beta} * KL" if arch["name"] == "vae" else ""),
+            "seed": mseed,
+            "master_seed": seed,
+            "name": name,
+            "config": config_slice,
+            "data_file": str(data_path),
+            "data_sha256": data_sha,
+            "metrics": result.metrics,
+            "loss": "Bernoulli NLL summed over sites"
+            + (f" + {beta} * KL" if arch["name"] == "vae" else ""),
             "n_parameters": sum(p.numel() for p in result.model.parameters()),
         },
-        history=result.history, history_path=outputs["history"],
+        history=result.history,
+        history_path=outputs["history"],
     )
     clear_resume(resume_dir)
     log.info("%s: %s", name, result.metrics)
     return result
 
 
-def analyse_autoencoder(model_path, meta_path, data_path, name: str, unsup: dict, probing_cfg: dict, seed: int, out_h5, out_ranking, out_headline) -> xr.Dataset:
+def analyse_autoencoder(
+    model_path,
+    meta_path,
+    data_path,
+    name: str,
+    unsup: dict,
+    probing_cfg: dict,
+    seed: int,
+    out_h5,
+    out_ranking,
+    out_headline,
+) -> xr.Dataset:
     """Latent codes and reconstruction losses of every configuration; the latent parameter
     ranked against physical observables (bottleneck regression); phase clusters; Tc."""
     model, meta = load_model(model_path, meta_path, data_path=data_path)
@@ -200,15 +306,25 @@ def analyse_autoencoder(model_path, meta_path, data_path, name: str, unsup: dict
     X = flat_spins(ds)
     codes, nll = encode_and_score(model, X)
     m = ds["magnetization"].values
-    groups = phase_groups(temps, m, unsup["clusters"]["ordered_max"], unsup["clusters"]["disordered_min"])
+    groups = phase_groups(
+        temps, m, unsup["clusters"]["ordered_max"], unsup["clusters"]["disordered_min"]
+    )
     u = latent_parameter(codes, groups.ravel() == DISORDERED, m.ravel())
 
     names = list(probing_cfg.get("observables", {}).get("ising", DEFAULT_OBSERVABLES))
     if "magnetization" not in names:
         names.insert(0, "magnetization")
     observables = compute_observables(X.astype(np.int8), names)
-    ranking = rank_observables(u, observables, names, seed=derive_seed(seed, STAGE, name, "probing"), **probing_kwargs(probing_cfg))
-    ranking.attrs.update(model=name, activation="latent parameter (leading principal axis of the code)")
+    ranking = rank_observables(
+        u,
+        observables,
+        names,
+        seed=derive_seed(seed, STAGE, name, "probing"),
+        **probing_kwargs(probing_cfg),
+    )
+    ranking.attrs.update(
+        model=name, activation="latent parameter (leading principal axis of the code)"
+    )
     write_probing(ranking, out_ranking)
     rho = float(ranking["spearman"].sel(observable="magnetization"))
     r2 = float(ranking["r2_heldout"].sel(observable="magnetization"))
@@ -217,22 +333,46 @@ def analyse_autoencoder(model_path, meta_path, data_path, name: str, unsup: dict
     n_boot = unsup["tc"]["bootstrap"]
     abs_u = np.abs(u).reshape(n_t, n_s)
     tc_latent = tc_with_bootstrap(temps, abs_u, rng(seed, STAGE, name, "tc", "latent"), n_boot)
-    tc_loss = tc_with_bootstrap(temps, nll.reshape(n_t, n_s), rng(seed, STAGE, name, "tc", "loss"), n_boot)
+    tc_loss = tc_with_bootstrap(
+        temps, nll.reshape(n_t, n_s), rng(seed, STAGE, name, "tc", "loss"), n_boot
+    )
     # fluctuation of the order parameter |u| (like chi ~ <M^2> - <|M|>^2): peaks near Tc
     spread = abs_u.std(axis=1, ddof=1)
 
     variant, dim = parse_model_name(name)
     out = xr.Dataset(
         {
-            "code": (("temperature", "sample", "latent"), codes.reshape(n_t, n_s, -1), {"long_name": "latent code (VAE: posterior mean)"}),
-            "latent_parameter": (("temperature", "sample"), u.reshape(n_t, n_s), {"long_name": "code on its leading principal axis, origin at the disordered median, sign along M"}),
-            "reconstruction_loss": (("temperature", "sample"), nll.reshape(n_t, n_s), {"long_name": "reconstruction NLL", "units": "nats per site"}),
+            "code": (
+                ("temperature", "sample", "latent"),
+                codes.reshape(n_t, n_s, -1),
+                {"long_name": "latent code (VAE: posterior mean)"},
+            ),
+            "latent_parameter": (
+                ("temperature", "sample"),
+                u.reshape(n_t, n_s),
+                {
+                    "long_name": "code on its leading principal axis, origin at the disordered median, sign along M"
+                },
+            ),
+            "reconstruction_loss": (
+                ("temperature", "sample"),
+                nll.reshape(n_t, n_s),
+                {"long_name": "reconstruction NLL", "units": "nats per site"},
+            ),
             "magnetization": (("temperature", "sample"), m),
             "energy": (("temperature", "sample"), ds["energy"].values),
-            "phase_group": (("temperature", "sample"), groups, {"long_name": "0 ordered M>0, 1 ordered M<0, 2 disordered, -1 not used"}),
+            "phase_group": (
+                ("temperature", "sample"),
+                groups,
+                {"long_name": "0 ordered M>0, 1 ordered M<0, 2 disordered, -1 not used"},
+            ),
             "mean_abs_latent": ("temperature", tc_latent["mean"]),
             "mean_abs_latent_sem": ("temperature", tc_latent["sem"]),
-            "latent_spread": ("temperature", spread, {"long_name": "standard deviation of |latent parameter| over the samples"}),
+            "latent_spread": (
+                "temperature",
+                spread,
+                {"long_name": "standard deviation of |latent parameter| over the samples"},
+            ),
             "mean_loss": ("temperature", tc_loss["mean"], {"units": "nats per site"}),
             "mean_loss_sem": ("temperature", tc_loss["sem"]),
             "tc_latent_replicates": ("replicate", tc_latent["replicates"]),
@@ -240,10 +380,19 @@ def analyse_autoencoder(model_path, meta_path, data_path, name: str, unsup: dict
         },
         coords={"temperature": temps},
         attrs=base_attrs(
-            meta["seed"], model=name, variational=int(variant == "vae"), latent_dim=dim, L=L,
+            meta["seed"],
+            model=name,
+            variational=int(variant == "vae"),
+            latent_dim=dim,
+            L=L,
             algorithm="dense autoencoder codes; Tc at the steepest change (GCV smoothing spline), bootstrap errors",
-            tc_latent=tc_latent["tc"], tc_latent_err=tc_latent["tc_err"], tc_loss=tc_loss["tc"], tc_loss_err=tc_loss["tc_err"],
-            spearman_magnetization=rho, r2_magnetization=r2, silhouette=silhouette,
+            tc_latent=tc_latent["tc"],
+            tc_latent_err=tc_latent["tc_err"],
+            tc_loss=tc_loss["tc"],
+            tc_loss_err=tc_loss["tc_err"],
+            spearman_magnetization=rho,
+            r2_magnetization=r2,
+            silhouette=silhouette,
         ),
     )
     to_netcdf_atomic(out, out_h5)
@@ -251,25 +400,79 @@ def analyse_autoencoder(model_path, meta_path, data_path, name: str, unsup: dict
     label = f"{'VAE' if variant == 'vae' else 'autoencoder'}, latent dim {dim}"
     src = f"latent = f(M) ({PAPER})"
     records = [
-        headline(f"unsupervised.{name}.latent_magnetization_abs_spearman", abs(rho), stage=STAGE,
-                 uncertainty=float(ranking["spearman_se"].sel(observable="magnetization")), reference=MIN_LATENT_SPEARMAN,
-                 reference_source=src, tolerance=0.0, tolerance_kind="at_least",
-                 description=f"{label}: |Spearman| of the latent parameter with M (>= {MIN_LATENT_SPEARMAN})", L=L,
-                 ci=[float(ranking["spearman_lo"].sel(observable="magnetization")), float(ranking["spearman_hi"].sel(observable="magnetization"))],
-                 top_observables=[str(o) for o in ranking.observable.values[ranking["rank"].values == 1]]),
-        headline(f"unsupervised.{name}.latent_magnetization_r2", r2, stage=STAGE, reference=MIN_LATENT_R2,
-                 reference_source=src, tolerance=0.0, tolerance_kind="at_least",
-                 description=f"{label}: held-out R^2 of a monotone fit latent = f(M) (>= {MIN_LATENT_R2})", L=L),
-        headline(f"unsupervised.{name}.phase_silhouette", silhouette, stage=STAGE, reference=MIN_SILHOUETTE,
-                 reference_source="three phase clusters (M > 0, M < 0, disordered)", tolerance=0.0, tolerance_kind="at_least",
-                 description=f"{label}: silhouette of the ordered(+), ordered(-) and disordered latent clusters (>= {MIN_SILHOUETTE})", L=L),
-        _tc_headline(f"unsupervised.{name}.tc_latent", tc_latent, unsup, f"{label}: Tc from the mean |latent parameter|"),
-        _tc_headline(f"unsupervised.{name}.tc_reconstruction", tc_loss, unsup, f"{label}: Tc from the mean reconstruction loss"),
-        headline(f"unsupervised.{name}.val_loss", meta["metrics"]["val_loss"], stage=STAGE, unit="nats per configuration",
-                 description=f"{label}: validation loss (reconstruction NLL{' + KL' if variant == 'vae' else ''})", L=L,
-                 epochs=meta["metrics"]["epochs_run"]),
+        headline(
+            f"unsupervised.{name}.latent_magnetization_abs_spearman",
+            abs(rho),
+            stage=STAGE,
+            uncertainty=float(ranking["spearman_se"].sel(observable="magnetization")),
+            reference=MIN_LATENT_SPEARMAN,
+            reference_source=src,
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            description=f"{label}: |Spearman| of the latent parameter with M (>= {MIN_LATENT_SPEARMAN})",
+            L=L,
+            ci=[
+                float(ranking["spearman_lo"].sel(observable="magnetization")),
+                float(ranking["spearman_hi"].sel(observable="magnetization")),
+            ],
+            top_observables=[
+                str(o) for o in ranking.observable.values[ranking["rank"].values == 1]
+            ],
+        ),
+        headline(
+            f"unsupervised.{name}.latent_magnetization_r2",
+            r2,
+            stage=STAGE,
+            reference=MIN_LATENT_R2,
+            reference_source=src,
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            description=f"{label}: held-out R^2 of a monotone fit latent = f(M) (>= {MIN_LATENT_R2})",
+            L=L,
+        ),
+        headline(
+            f"unsupervised.{name}.phase_silhouette",
+            silhouette,
+            stage=STAGE,
+            reference=MIN_SILHOUETTE,
+            reference_source="three phase clusters (M > 0, M < 0, disordered)",
+            tolerance=0.0,
+            tolerance_kind="at_least",
+            description=f"{label}: silhouette of the ordered(+), ordered(-) and disordered latent clusters (>= {MIN_SILHOUETTE})",
+            L=L,
+        ),
+        _tc_headline(
+            f"unsupervised.{name}.tc_latent",
+            tc_latent,
+            unsup,
+            f"{label}: Tc from the mean |latent parameter|",
+        ),
+        _tc_headline(
+            f"unsupervised.{name}.tc_reconstruction",
+            tc_loss,
+            unsup,
+            f"{label}: Tc from the mean reconstruction loss",
+        ),
+        headline(
+            f"unsupervised.{name}.val_loss",
+            meta["metrics"]["val_loss"],
+            stage=STAGE,
+            unit="nats per configuration",
+            description=f"{label}: validation loss (reconstruction NLL{' + KL' if variant == 'vae' else ''})",
+            L=L,
+            epochs=meta["metrics"]["epochs_run"],
+        ),
     ]
     write_headlines(out_headline, records, seed=seed)
-    log.info("%s: rho = %.3f, R2 = %.3f, silhouette = %.3f, Tc(latent) = %.3f +- %.3f, Tc(loss) = %.3f +- %.3f",
-             name, rho, r2, silhouette, tc_latent["tc"], tc_latent["tc_err"], tc_loss["tc"], tc_loss["tc_err"])
+    log.info(
+        "%s: rho = %.3f, R2 = %.3f, silhouette = %.3f, Tc(latent) = %.3f +- %.3f, Tc(loss) = %.3f +- %.3f",
+        name,
+        rho,
+        r2,
+        silhouette,
+        tc_latent["tc"],
+        tc_latent["tc_err"],
+        tc_loss["tc"],
+        tc_loss["tc_err"],
+    )
     return out
