@@ -112,3 +112,78 @@ def thinned_mean_error(values: np.ndarray, tau_int: float, spacing: float) -> fl
     tau_exp = 1.0 / (2.0 * np.arctanh(1.0 / (2.0 * tau_int)))
     r = np.exp(-spacing / tau_exp)
     return float(naive * np.sqrt((1 + r) / (1 - r)))
+
+
+# --- rank correlation conditional on a control parameter --------------------------------
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share their mean rank), as Spearman's coefficient uses them."""
+    from scipy.stats import rankdata
+
+    return rankdata(x)
+
+
+def _strata_spearman(f: np.ndarray, q: np.ndarray, strata: np.ndarray, min_size: int):
+    """Per-stratum Spearman coefficients and sizes; strata too small or constant are skipped."""
+    rhos, sizes = [], []
+    for s in np.unique(strata):
+        sel = strata == s
+        n = int(sel.sum())
+        if n < min_size:
+            continue
+        rf, rq = _ranks(f[sel]), _ranks(q[sel])
+        sf, sq = rf.std(), rq.std()
+        if sf == 0 or sq == 0:
+            continue
+        rhos.append(float(np.mean((rf - rf.mean()) * (rq - rq.mean())) / (sf * sq)))
+        sizes.append(n)
+    return np.asarray(rhos), np.asarray(sizes)
+
+
+def stratified_spearman(
+    f: np.ndarray, q: np.ndarray, strata: np.ndarray, min_size: int = 8
+) -> float:
+    """Spearman correlation of f and q within strata of a control parameter, combined.
+
+    Pooled over temperatures, every observable that tracks T correlates with every neuron
+    that tracks T; within one temperature only the sample-to-sample variation is left, so the
+    combined within-stratum coefficient measures what the neuron computes beyond T. The
+    coefficients are averaged in Fisher's z = artanh(rho) with weights n_b - 3 (the inverse
+    variance of z for n_b samples). NaN where no stratum has `min_size` non-constant samples.
+    """
+    f, q, strata = (np.asarray(a) for a in (f, q, strata))
+    if not (len(f) == len(q) == len(strata)):
+        raise ValueError("stratified_spearman: f, q and strata must have the same length")
+    rhos, sizes = _strata_spearman(f, q, strata, min_size)
+    if len(rhos) == 0:
+        return float("nan")
+    weights = np.maximum(sizes - 3, 1)
+    z = np.arctanh(np.clip(rhos, -0.999999, 0.999999))
+    return float(np.tanh(np.sum(weights * z) / np.sum(weights)))
+
+
+def stratified_spearman_ci(
+    f: np.ndarray,
+    q: np.ndarray,
+    strata: np.ndarray,
+    *,
+    n_resamples: int = 200,
+    level: float = 0.68,
+    min_size: int = 8,
+    rng: np.random.Generator,
+) -> tuple[float, float, float, float]:
+    """(estimate, standard error, lower, upper) of :func:`stratified_spearman`, by a
+    bootstrap that resamples within each stratum (the strata's sizes are fixed by design)."""
+    f, q, strata = (np.asarray(a) for a in (f, q, strata))
+    est = stratified_spearman(f, q, strata, min_size)
+    groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    reps = np.empty(n_resamples)
+    for i in range(n_resamples):
+        idx = np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
+        reps[i] = stratified_spearman(f[idx], q[idx], strata[idx], min_size)
+    reps = reps[np.isfinite(reps)]
+    if len(reps) < 2:
+        return est, float("nan"), float("nan"), float("nan")
+    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+    return est, float(np.std(reps, ddof=1)), float(lo), float(hi)
