@@ -364,6 +364,16 @@ def validate_config(cfg: dict, schema: dict | None = None, machine: bool = False
     return cfg
 
 
+def validate_sections(cfg: dict) -> dict:
+    """Validate a config that holds only some top-level sections (a library call that needs
+    one stage): defaults are filled in those sections only, so no other stage's defaults
+    enter the cross-key checks."""
+    full = load_schema()
+    props = {k: v for k, v in full["properties"].items() if k in cfg}
+    schema = {**full, "properties": props, "required": [k for k in full["required"] if k in cfg]}
+    return validate_config(cfg, schema=schema)
+
+
 def _sort_keys_in_place(value) -> None:
     """Sort dict keys at every level, in place.
 

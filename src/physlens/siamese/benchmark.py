@@ -26,6 +26,7 @@ from physlens.seeding import derive_seed, rng
 from physlens.siamese import tnnr
 from physlens.summary import headline, write_headlines
 from physlens.training import TrainSettings
+from physlens.validate import validate_ising
 
 log = logging.getLogger(__name__)
 STAGE = "twin"
@@ -44,7 +45,7 @@ def synthetic_task(n: int, gen: np.random.Generator) -> tuple[np.ndarray, np.nda
 
 def ising_energy_task(path, n: int, gen: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """n configurations drawn over all temperatures: flattened spins -> energy per site."""
-    ds = open_dataset(path, required=("spins", "energy"))
+    ds = validate_ising(open_dataset(path, required=("spins", "energy")), path)
     spins = ds["spins"].values  # (temperature, sample, y, x)
     energy = ds["energy"].values
     ds.close()
