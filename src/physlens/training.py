@@ -35,8 +35,8 @@ from tqdm import tqdm
 from physlens.io import (
     DataFileError,
     atomic_path,
-    remove_stale_temporaries,
     read_json,
+    remove_stale_temporaries,
     sha256sum,
     to_netcdf_atomic,
     write_json,
