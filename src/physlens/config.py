@@ -86,6 +86,9 @@ def _format_error(err: jsonschema.ValidationError) -> str:
         return f"unknown key {keys} (allowed here: {allowed})"
     if err.validator == "required":
         return f"{_key_path(path)}: {err.message}"
+    if err.validator == "anyOf" and all(set(s) == {"required"} for s in err.validator_value):
+        keys = " or ".join(k for s in err.validator_value for k in s["required"])
+        return f"{_key_path(path)}: give {keys}"
     if err.validator == "type" and isinstance(err.instance, float):
         if not math.isfinite(err.instance):
             return f"{_key_path(path)} = {err.instance!r}: must be a finite number"
@@ -431,10 +434,11 @@ def linspace(spec: dict) -> np.ndarray:
 
 
 def temperature_grid(ising_cfg: dict) -> np.ndarray:
-    """Sorted union of the coarse and fine grids, duplicates (to 1e-9) merged."""
-    parts = [linspace(ising_cfg["temperatures"]["coarse"])]
-    if "fine" in ising_cfg["temperatures"]:
-        parts.append(linspace(ising_cfg["temperatures"]["fine"]))
+    """Sorted union of the coarse and fine grids and the explicit values, duplicates (to
+    1e-9) merged."""
+    grids = ising_cfg["temperatures"]
+    parts = [linspace(grids[k]) for k in ("coarse", "fine") if k in grids]
+    parts.append(np.asarray(grids.get("values", []), float))
     temps = np.sort(np.concatenate(parts))
     keep = np.concatenate([[True], np.diff(temps) > 1e-9])
     return np.round(temps[keep], 12)

@@ -112,3 +112,11 @@ def thinned_mean_error(values: np.ndarray, tau_int: float, spacing: float) -> fl
     tau_exp = 1.0 / (2.0 * np.arctanh(1.0 / (2.0 * tau_int)))
     r = np.exp(-spacing / tau_exp)
     return float(naive * np.sqrt((1 + r) / (1 - r)))
+
+
+def mean_and_error(series: np.ndarray) -> tuple[float, float]:
+    """Mean of a Markov-chain time series and its standard error, sqrt(2 tau_int / n) times
+    the naive one, with tau_int measured on the series itself (Sokal's window)."""
+    x = np.asarray(series, dtype=float).ravel()
+    tau = integrated_autocorrelation_time(x).tau
+    return float(x.mean()), float(x.std(ddof=1) * np.sqrt(2 * tau / len(x)))
