@@ -160,3 +160,26 @@ def test_workflow_startup_names_yaml_error_and_bad_keys(tmp_path):
     )
     assert proc.returncode == 1
     assert f"{bad}:4:6" in proc.stderr
+
+
+def test_snakemake_stops_at_start_naming_every_cross_key_mistake(tmp_path):
+    """One dry run: no job is planned, and each mistake is named by key and value."""
+    from conftest import TINY_CONFIG, copy_workflow, run_snakemake
+
+    workdir = copy_workflow(tmp_path / "wf")
+    cfg = yaml.safe_load((workdir / TINY_CONFIG).read_text())
+    cfg["su2"]["beta"] = {"start": 2.6, "stop": 1.4, "num": 4}
+    cfg["supervised"]["windows"] = {"ordered_max": 2.9, "disordered_min": 1.7}
+    cfg["supervised"]["classifier"]["L"] = 16
+    cfg["training"]["device"] = "cuda"
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for words in (
+        "su2.beta.stop = 1.4",
+        "supervised.windows.ordered_max = 2.9",
+        "supervised.classifier.L = 16: not in ising.sizes",
+    ):
+        assert words in out, out[-3000:]
+    assert "Job stats" not in out
