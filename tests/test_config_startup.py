@@ -183,3 +183,8 @@ def test_snakemake_stops_at_start_naming_every_cross_key_mistake(tmp_path):
     ):
         assert words in out, out[-3000:]
     assert "Job stats" not in out
+
+
+def test_unsupervised_cluster_windows_reversed(good):
+    good["unsupervised"]["clusters"] = {"ordered_max": 2.8, "disordered_min": 1.8}
+    _refused(good, "unsupervised.clusters.ordered_max = 2.8")

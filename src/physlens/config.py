@@ -341,6 +341,12 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _su2_errors(cfg)
         + _twin_errors(cfg)
         + _concepts_errors(cfg, grid)
+        + _windows_errors(
+            "unsupervised.clusters",
+            cfg.get("unsupervised", {}).get("clusters", {}),
+            "ordered_max",
+            "disordered_min",
+        )
     )
 
 
