@@ -258,32 +258,13 @@ def _twin_errors(cfg: dict) -> list[str]:
     return errors
 
 
-def _concepts_errors(cfg: dict, grid) -> list[str]:
-    con = cfg.get("concepts", {}).get("confounders")
-    if not con:
+def _concepts_errors(cfg: dict) -> list[str]:
+    """The concepts stage's relations to the supervised, unsupervised and Ising keys."""
+    if not all(k in cfg for k in ("concepts", "supervised", "unsupervised", "ising")):
         return []
-    lo, hi = con["temperatures"]
-    errors = (
-        [] if lo < hi else [f"concepts.confounders.temperatures = {[lo, hi]}: need T_lo < T_hi"]
-    )
-    band = None if grid is None else grid[(grid >= lo - 1e-12) & (grid <= hi + 1e-12)]
-    errors += _windows_errors(
-        "concepts.confounders.windows", con["windows"], "ordered_max", "disordered_min", band
-    )
-    L = cfg.get("supervised", {}).get("classifier", {}).get("L")
-    y0, x0, h, w = con["marker"]["region"]
-    if L is not None and (y0 + h > L or x0 + w > L):
-        errors.append(
-            f"concepts.confounders.marker.region = {[y0, x0, h, w]}: does not fit the "
-            f"supervised.classifier.L = {L} lattice"
-        )
-    ae_L = cfg.get("unsupervised", {}).get("L")
-    if L is not None and ae_L is not None and ae_L != L:
-        errors.append(
-            f"unsupervised.L = {ae_L}: must equal supervised.classifier.L = {L} (the concepts "
-            "stage decodes the autoencoder's lattices for the classifier)"
-        )
-    return errors
+    from physlens.interpret.concepts_config import concepts_config_errors
+
+    return concepts_config_errors(cfg)
 
 
 def memory_needed_mb(cfg: dict) -> float:
@@ -340,7 +321,7 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _model_name_errors(cfg)
         + _su2_errors(cfg)
         + _twin_errors(cfg)
-        + _concepts_errors(cfg, grid)
+        + _concepts_errors(cfg)
         + _windows_errors(
             "unsupervised.clusters",
             cfg.get("unsupervised", {}).get("clusters", {}),
