@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/python -m physlens.config syntax $(SMK_ARGS)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --resources gpu=$(GPU_SLOTS) $(SMK_ARGS)
 
 test: $(STAMP)
@@ -39,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(PY_DIRS)
 
 report: $(STAMP)
+	$(BIN)/python -m physlens.config syntax $(SMK_ARGS)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --report $(REPORT) $(SMK_ARGS)
 
 readme-table: $(STAMP)

@@ -9,7 +9,11 @@ min_version("9.0")
 
 # The library is importable from the source tree even without installation (conda route).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from physlens.config import validate_config
+from physlens.config import read_yaml, validate_config
+
+# Snakemake's own YAML error names no file or line; these name file, line and column.
+for _cfg_file in ["config/config.yaml", *workflow.config_settings.configfiles]:
+    read_yaml(_cfg_file)
 
 
 configfile: "config/config.yaml"
@@ -19,7 +23,7 @@ report: "workflow/report/workflow.rst"
 
 
 # One clear message naming the key and value, then Snakemake's own check (fills defaults).
-validate_config(config)
+validate_config(config, machine=workflow.is_main_process and workflow.local_exec)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

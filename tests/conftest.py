@@ -157,16 +157,17 @@ def tiny_config() -> dict:
 
 @pytest.fixture()
 def minimal_config():
-    """The smallest valid config, with every default the schema fills in."""
+    """The smallest valid config, with every default the schema fills in (the default
+    stages train at L = 28 and 8 and label T <= 1.8 and T >= 2.8, so these must exist)."""
     from physlens.config import validate_config
 
     return validate_config(
         {
             "seed": 1,
             "ising": {
-                "sizes": [4],
-                "temperatures": {"coarse": {"start": 1, "stop": 2, "num": 2}},
-                "samples_per_temperature": 2,
+                "sizes": [8, 28],
+                "temperatures": {"coarse": {"start": 1, "stop": 3, "num": 2}},
+                "samples_per_temperature": 4,
             },
         }
     )

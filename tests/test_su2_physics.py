@@ -4,15 +4,9 @@ import numpy as np
 import pytest
 from scipy import special
 
-from physlens.stats import integrated_autocorrelation_time
+from physlens.stats import mean_and_error
 from physlens.su2.lattice import make_lattice
 from physlens.su2.sampling import Chain
-
-
-def mean_and_error(series):
-    """Mean and its standard error with the autocorrelation of the chain (tau_int)."""
-    tau = integrated_autocorrelation_time(series).tau
-    return series.mean(), series.std(ddof=1) * np.sqrt(2 * tau / len(series))
 
 
 def run(lat, beta, n, equilibrate=30, n_overrelax=1, seed=11):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
+import os
 from pathlib import Path
 
 import jsonschema
@@ -51,7 +53,28 @@ def _with_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
-_DefaultingValidator = _with_defaults(jsonschema.Draft202012Validator)
+def _is_integer(checker, x) -> bool:
+    """An integer is an int, never a float: 32.0 would crash the job that uses it."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_finite_number(checker, x) -> bool:
+    """A number is finite: NaN collapses a grid, infinity overflows a computation."""
+    return (
+        isinstance(x, (int, float, np.integer, np.floating))
+        and not isinstance(x, bool)
+        and math.isfinite(x)
+    )
+
+
+def _strict_types(validator_class):
+    checker = validator_class.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_finite_number}
+    )
+    return jsonschema.validators.extend(validator_class, type_checker=checker)
+
+
+_DefaultingValidator = _with_defaults(_strict_types(jsonschema.Draft202012Validator))
 
 
 def _format_error(err: jsonschema.ValidationError) -> str:
@@ -63,6 +86,17 @@ def _format_error(err: jsonschema.ValidationError) -> str:
         return f"unknown key {keys} (allowed here: {allowed})"
     if err.validator == "required":
         return f"{_key_path(path)}: {err.message}"
+    if err.validator == "anyOf" and all(set(s) == {"required"} for s in err.validator_value):
+        keys = " or ".join(k for s in err.validator_value for k in s["required"])
+        return f"{_key_path(path)}: give {keys}"
+    if err.validator == "type" and isinstance(err.instance, float):
+        if not math.isfinite(err.instance):
+            return f"{_key_path(path)} = {err.instance!r}: must be a finite number"
+        if "integer" in np.atleast_1d(err.validator_value) and err.instance.is_integer():
+            return (
+                f"{_key_path(path)} = {err.instance!r}: must be an integer "
+                f"(write {int(err.instance)}, not {err.instance!r})"
+            )
     return f"{_key_path(path)} = {err.instance!r}: {err.message}"
 
 
@@ -96,10 +130,213 @@ def _semantic_errors(cfg: dict) -> list[str]:
     return errors
 
 
-def validate_config(cfg: dict, schema: dict | None = None) -> dict:
+def _windows_errors(key: str, w: dict, low: str, high: str, grid=None, unit="T") -> list[str]:
+    """A (low, high) labelling window pair: ordered, and (given the grid) each side non-empty."""
+    if not w or low not in w or high not in w:
+        return []
+    if not w[low] < w[high]:
+        return [f"{key}.{low} = {w[low]!r}: must be below {key}.{high} = {w[high]!r}"]
+    if grid is None or len(grid) == 0:
+        return []
+    if not (grid <= w[low] + 1e-12).any() or not (grid >= w[high] - 1e-12).any():
+        return [
+            f"{key} = {{{low}: {w[low]!r}, {high}: {w[high]!r}}}: leave no {unit} of the grid "
+            f"{np.round(grid, 4).tolist()} on one side (both classes need samples)"
+        ]
+    return []
+
+
+def _size_errors(cfg: dict, sizes) -> list[str]:
+    """Every lattice size a stage trains or analyses must be one the Ising stage simulates."""
+    wanted = {
+        "supervised.classifier.L": cfg.get("supervised", {}).get("classifier", {}).get("L"),
+        "supervised.probes.L": cfg.get("supervised", {}).get("probes", {}).get("L"),
+        "unsupervised.L": cfg.get("unsupervised", {}).get("L"),
+    }
+    twin = cfg.get("twin", {})
+    if "ising_energy" in twin.get("tasks", []):
+        wanted["twin.ising_L"] = twin.get("ising_L")
+    return [
+        f"{key} = {L!r}: not in ising.sizes = {sorted(sizes)} (add it there to simulate "
+        f"that lattice)"
+        for key, L in wanted.items()
+        if L is not None and L not in sizes
+    ]
+
+
+def _supervised_errors(cfg: dict, grid) -> list[str]:
+    sup = cfg.get("supervised")
+    if not sup:
+        return []
+    errors = _windows_errors(
+        "supervised.windows", sup.get("windows", {}), "ordered_max", "disordered_min", grid
+    )
+    probes = sup.get("probes", {})
+    L = probes.get("L")
+    for ky, kx in probes.get("receptive_fields", []):
+        if L is not None and (ky > L or kx > L):
+            errors.append(
+                f"supervised.probes.receptive_fields: [{ky}, {kx}] is larger than the "
+                f"supervised.probes.L = {L} lattice"
+            )
+    arch = sup.get("classifier", {}).get("architecture", {})
+    if arch.get("z2_odd") and arch.get("activation") not in (None, "tanh", "softsign"):
+        errors.append(
+            f"supervised.classifier.architecture.activation = {arch['activation']!r}: "
+            "z2_odd needs an odd activation (tanh or softsign)"
+        )
+    n = cfg.get("ising", {}).get("samples_per_temperature")
+    vf, tf = sup.get("val_fraction"), sup.get("test_fraction")
+    if n is not None and vf is not None and tf is not None:
+        n_val, n_test = int(round(vf * n)), int(round(tf * n))
+        if n - n_val - n_test < 1 or n_val < 1:
+            errors.append(
+                f"ising.samples_per_temperature = {n}: cannot be split with "
+                f"supervised.val_fraction = {vf} and test_fraction = {tf} "
+                "(need at least one training and one validation sample)"
+            )
+    return errors
+
+
+def _model_name_errors(cfg: dict) -> list[str]:
+    sup, interp = cfg.get("supervised", {}), cfg.get("interpret", {})
+    if not sup or not interp:
+        return []
+    known = {f"probe_{ky}x{kx}" for ky, kx in sup.get("probes", {}).get("receptive_fields", [])}
+    known |= {f"classifier_member{k}" for k in range(sup.get("classifier", {}).get("members", 0))}
+    asked = list(interp.get("models", [])) + [interp.get("influence_model")]
+    unknown = [m for m in asked if m is not None and m not in known]
+    if not unknown:
+        return []
+    return [
+        f"interpret.models / interpret.influence_model: {unknown} are not trained by the "
+        f"supervised stage (known: {sorted(known)}; see supervised.probes.receptive_fields "
+        "and supervised.classifier.members)"
+    ]
+
+
+def _su2_errors(cfg: dict) -> list[str]:
+    su2 = cfg.get("su2")
+    if not su2 or "beta" not in su2:
+        return []
+    g = su2["beta"]
+    if g["stop"] < g["start"] or (g["num"] > 1 and g["stop"] == g["start"]):
+        return [
+            f"su2.beta.stop = {g['stop']!r}: must be > start = {g['start']!r} "
+            "(or equal to it with num = 1)"
+        ]
+    learn = cfg.get("su2_learning", {})
+    errors = _windows_errors(
+        "su2_learning.windows",
+        learn.get("windows", {}),
+        "confined_max",
+        "deconfined_min",
+        np.round(linspace(g), 12),
+        unit="beta",
+    )
+    probing = learn.get("probing", {})
+    if probing and probing.get("expected") not in probing.get("observables", []):
+        errors.append(
+            f"su2_learning.probing.expected = {probing.get('expected')!r}: not among "
+            f"su2_learning.probing.observables = {probing.get('observables')}"
+        )
+    return errors
+
+
+def _twin_errors(cfg: dict) -> list[str]:
+    t = cfg.get("twin")
+    if not t or "n_points" not in t:
+        return []
+    errors = []
+    if t["n_train"] + t["n_val"] >= t["n_points"]:
+        errors.append(
+            f"twin.n_train + twin.n_val = {t['n_train'] + t['n_val']}: leaves no test points "
+            f"out of twin.n_points = {t['n_points']}"
+        )
+    if t["few_labels"] > t["n_train"]:
+        errors.append(f"twin.few_labels = {t['few_labels']}: more than n_train = {t['n_train']}")
+    return errors
+
+
+def _concepts_errors(cfg: dict) -> list[str]:
+    """The concepts stage's relations to the supervised, unsupervised and Ising keys."""
+    if not all(k in cfg for k in ("concepts", "supervised", "unsupervised", "ising")):
+        return []
+    from physlens.interpret.concepts_config import concepts_config_errors
+
+    return concepts_config_errors(cfg)
+
+
+def memory_needed_mb(cfg: dict) -> float:
+    """Peak memory (MB) of the largest job, from the data sizes: the Ising simulation holds
+    int8 spins of its lattice, a training job float32 spins (and ~14x that in torch copies,
+    the factor common.smk's resources use), the SU(2) learning jobs 5x the links."""
+    ising = cfg.get("ising", {})
+    if "temperatures" not in ising:
+        return 0.0
+    n_t = len(temperature_grid(ising))
+    n = ising["samples_per_temperature"]
+    need = [n_t * n * max(ising["sizes"]) ** 2 / 1e6]
+    trained = {cfg.get(k, {}).get("L") for k in ("unsupervised",)} | {
+        cfg.get("supervised", {}).get(k, {}).get("L") for k in ("classifier", "probes")
+    }
+    need += [600 + 14 * n_t * n * L * L * 4 / 1e6 for L in trained if L]
+    if "beta" in cfg.get("su2", {}) and "samples_per_beta" in cfg["su2"]:
+        need.append(600 + 5 * su2_data_mb(cfg))
+    return max(need)
+
+
+def machine_memory_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+def machine_errors(cfg: dict) -> list[str]:
+    """Checks against the machine the workflow runs on (skipped for cluster submission)."""
+    errors = []
+    need_gb = memory_needed_mb(cfg) / 1024
+    have_gb = cfg.get("memory_gb") or machine_memory_gb()
+    if need_gb > have_gb:
+        errors.append(
+            f"this config needs about {need_gb:.3g} GB of memory for its largest job "
+            f"(ising.samples_per_temperature = {cfg['ising']['samples_per_temperature']}, "
+            f"ising.sizes = {cfg['ising']['sizes']}), more than the {have_gb:.3g} GB of "
+            + ("memory_gb" if cfg.get("memory_gb") else "this machine")
+        )
+    if cfg.get("training", {}).get("device") == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            errors.append("training.device = 'cuda': no CUDA device is available here")
+    return errors
+
+
+def cross_key_errors(cfg: dict) -> list[str]:
+    """Every check that relates two or more keys, so none waits for the job that needs it."""
+    ising = cfg.get("ising", {})
+    grid = temperature_grid(ising) if "temperatures" in ising else None
+    errors = _size_errors(cfg, ising["sizes"]) if "sizes" in ising else []
+    return (
+        errors
+        + _supervised_errors(cfg, grid)
+        + _model_name_errors(cfg)
+        + _su2_errors(cfg)
+        + _twin_errors(cfg)
+        + _concepts_errors(cfg)
+        + _windows_errors(
+            "unsupervised.clusters",
+            cfg.get("unsupervised", {}).get("clusters", {}),
+            "ordered_max",
+            "disordered_min",
+        )
+    )
+
+
+def validate_config(cfg: dict, schema: dict | None = None, machine: bool = False) -> dict:
     """Validate `cfg` in place (filling defaults) and return it; raise ConfigError otherwise.
 
     All schema violations are collected, so one run reports every bad key at once.
+    `machine` adds the checks against this machine (memory, CUDA): the Snakefile asks for
+    them at start-up of a local run.
     """
     schema = load_schema() if schema is None else schema
     if not isinstance(cfg, dict):
@@ -108,11 +345,23 @@ def validate_config(cfg: dict, schema: dict | None = None) -> dict:
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path)))
     messages = [_format_error(e) for e in errors]
     if not messages:
-        messages = _semantic_errors(cfg)
+        messages = _semantic_errors(cfg) + cross_key_errors(cfg)
+    if not messages and machine:
+        messages = machine_errors(cfg)
     if messages:
         raise ConfigError("invalid physlens config:\n  " + "\n  ".join(dict.fromkeys(messages)))
     _sort_keys_in_place(cfg)
     return cfg
+
+
+def validate_sections(cfg: dict) -> dict:
+    """Validate a config that holds only some top-level sections (a library call that needs
+    one stage): defaults are filled in those sections only, so no other stage's defaults
+    enter the cross-key checks."""
+    full = load_schema()
+    props = {k: v for k, v in full["properties"].items() if k in cfg}
+    schema = {**full, "properties": props, "required": [k for k in full["required"] if k in cfg]}
+    return validate_config(cfg, schema=schema)
 
 
 def _sort_keys_in_place(value) -> None:
@@ -132,14 +381,39 @@ def _sort_keys_in_place(value) -> None:
             _sort_keys_in_place(v)
 
 
-def load_config(path: str | Path) -> dict:
-    """Read a YAML config file and validate it."""
+def read_yaml(path: str | Path):
+    """Parse a YAML (or JSON) config file; a syntax error names the file, line and column."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file {path} not found")
-    with open(path) as fh:
-        cfg = yaml.safe_load(fh) or {}
-    return validate_config(cfg)
+    try:
+        with open(path) as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+
+
+def load_config(path: str | Path) -> dict:
+    """Read a YAML config file and validate it."""
+    return validate_config(read_yaml(path) or {})
+
+
+def configfiles_in(argv) -> list[str]:
+    """The files given to snakemake's --configfile / --configfiles options in `argv`."""
+    files, taking = [], False
+    for arg in argv:
+        if arg in ("--configfile", "--configfiles"):
+            taking = True
+        elif arg.startswith("--configfile=") or arg.startswith("--configfiles="):
+            files.append(arg.split("=", 1)[1])
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            files.append(arg)
+    return files
 
 
 def linspace(spec: dict) -> np.ndarray:
@@ -147,10 +421,11 @@ def linspace(spec: dict) -> np.ndarray:
 
 
 def temperature_grid(ising_cfg: dict) -> np.ndarray:
-    """Sorted union of the coarse and fine grids, duplicates (to 1e-9) merged."""
-    parts = [linspace(ising_cfg["temperatures"]["coarse"])]
-    if "fine" in ising_cfg["temperatures"]:
-        parts.append(linspace(ising_cfg["temperatures"]["fine"]))
+    """Sorted union of the coarse and fine grids and the explicit values, duplicates (to
+    1e-9) merged."""
+    grids = ising_cfg["temperatures"]
+    parts = [linspace(grids[k]) for k in ("coarse", "fine") if k in grids]
+    parts.append(np.asarray(grids.get("values", []), float))
     temps = np.sort(np.concatenate(parts))
     keep = np.concatenate([[True], np.diff(temps) > 1e-9])
     return np.round(temps[keep], 12)
@@ -172,79 +447,11 @@ def su2_data_mb(cfg: dict) -> float:
     return su2["beta"]["num"] * su2["samples_per_beta"] * sites * 4 * 4 * 4 / 1e6
 
 
-# --- documentation ---------------------------------------------------------------------
-
-
-def _resolve(schema: dict, node: dict) -> dict:
-    if "$ref" in node:
-        target = schema
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        merged = dict(target)
-        merged.update({k: v for k, v in node.items() if k != "$ref"})
-        return merged
-    return node
-
-
-def _type_text(node: dict) -> str:
-    t = node.get("type", "")
-    if "enum" in node:
-        return " | ".join(map(str, node["enum"]))
-    if t == "array" and "items" in node:
-        return f"list of {node['items'].get('type', 'value')}"
-    return t if isinstance(t, str) else " | ".join(t)
-
-
-def _rows(schema: dict, node: dict, prefix: str):
-    node = _resolve(schema, node)
-    for name, sub in node.get("properties", {}).items():
-        sub = _resolve(schema, sub)
-        key = f"{prefix}.{name}" if prefix else name
-        limits = []
-        for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<=")):
-            if word in sub:
-                limits.append(f"{sym} {sub[word]}")
-        if "minItems" in sub:
-            limits.append(f"at least {sub['minItems']} item(s)")
-        if "items" in sub:
-            for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">")):
-                if word in sub["items"]:
-                    limits.append(f"each {sym} {sub['items'][word]}")
-        default = (
-            f"`{yaml.safe_dump(sub['default'], default_flow_style=True).removesuffix(chr(10)).removesuffix('...').strip()}`"
-            if "default" in sub and sub.get("type") != "object"
-            else ""
-        )
-        required = name in node.get("required", [])
-        desc = " ".join(str(sub.get("description", "")).split())
-        yield (key, _type_text(sub), "yes" if required else "", default, ", ".join(limits), desc)
-        if sub.get("type") == "object":
-            yield from _rows(schema, sub, key)
-
-
 def config_docs(schema: dict | None = None) -> str:
-    """Markdown reference of every config key, generated from the schema's descriptions."""
-    schema = load_schema() if schema is None else schema
-    lines = [
-        "# physlens configuration keys",
-        "",
-        "<!-- Generated by `python -m physlens.config docs > config/README.md`; edit the",
-        "     descriptions in workflow/schemas/config.schema.yaml, not this file. -->",
-        "",
-        " ".join(schema.get("description", "").split()),
-        "",
-        "Presets: `config/config.yaml` (embedded default, laptop CPU), `config/test.yaml` (tiny, for",
-        "the test suite), `config/paper.yaml` (the papers' scale, for a GPU node or a cluster).",
-        "Select one with `snakemake --configfile config/paper.yaml`.",
-        "",
-        "| key | type | required | default | allowed | meaning |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for row in _rows(schema, schema, ""):
-        lines.append(
-            "| `" + row[0] + "` | " + " | ".join(c.replace("|", "\\|") for c in row[1:]) + " |"
-        )
-    return "\n".join(lines) + "\n"
+    """Markdown reference of every config key (physlens.config_docs renders it)."""
+    from physlens.config_docs import render
+
+    return render(load_schema() if schema is None else schema)
 
 
 def main(argv=None) -> None:
@@ -253,12 +460,19 @@ def main(argv=None) -> None:
     sub.add_parser("docs", help="print config/README.md")
     chk = sub.add_parser("check", help="validate a config file")
     chk.add_argument("path")
-    args = parser.parse_args(argv)
-    if args.cmd == "docs":
-        print(config_docs(), end="")
-    else:
-        load_config(args.path)
-        print(f"{args.path}: valid")
+    sub.add_parser("syntax", help="check the YAML syntax of snakemake's --configfile args")
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if args.cmd == "docs":
+            print(config_docs(), end="")
+        elif args.cmd == "syntax":
+            for path in ["config/config.yaml", *configfiles_in(rest)]:
+                read_yaml(path)
+        else:
+            load_config(args.path)
+            print(f"{args.path}: valid")
+    except ConfigError as exc:
+        raise SystemExit(f"physlens: {exc}") from None
 
 
 if __name__ == "__main__":

@@ -39,6 +39,31 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
             tmp.unlink()
 
 
+def stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Temporary files that :func:`atomic_path` leaves beside `path` (or, for a directory,
+    anywhere inside it) when its process is killed before the rename."""
+    path = Path(path)
+    found = list(path.parent.glob(f".{glob_escape(path.name)}.*tmp"))
+    if path.is_dir():
+        found += [p for p in path.rglob(".*tmp") if p.is_file()]
+    return sorted(p for p in found if p.is_file())
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def remove_stale_temporaries(paths) -> list[Path]:
+    """Remove the stale temporaries of a job's own outputs (run when the job starts: no other
+    job writes them, and the killed process that made them is gone)."""
+    removed = []
+    for path in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
+        for tmp in stale_temporaries(path):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
 def write_json(path: str | os.PathLike, obj) -> None:
     """Write JSON atomically, pretty-printed and key-sorted so diffs stay readable."""
     with atomic_path(path, suffix=".json.tmp") as tmp:

@@ -187,3 +187,11 @@ def stratified_spearman_ci(
         return est, float("nan"), float("nan"), float("nan")
     lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
     return est, float(np.std(reps, ddof=1)), float(lo), float(hi)
+
+
+def mean_and_error(series: np.ndarray) -> tuple[float, float]:
+    """Mean of a Markov-chain time series and its standard error, sqrt(2 tau_int / n) times
+    the naive one, with tau_int measured on the series itself (Sokal's window)."""
+    x = np.asarray(series, dtype=float).ravel()
+    tau = integrated_autocorrelation_time(x).tau
+    return float(x.mean()), float(x.std(ddof=1) * np.sqrt(2 * tau / len(x)))

@@ -130,9 +130,12 @@ def headline(
         "reference_key": ref,
         "context": {k: _json_safe(v) for k, v in context.items()},
     }
+    unsound = any(x is not None and not math.isfinite(float(x)) for x in (value, uncertainty))
     record["status"] = (
         "info"
         if not checked
+        else "missed"
+        if unsound and record["reference"] is not None
         else judge(
             record["value"],
             record["reference"],

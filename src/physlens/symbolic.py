@@ -26,7 +26,6 @@ import importlib.util
 import logging
 import math
 import os
-import re
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ import numpy as np
 import pandas as pd
 import sympy
 
+from physlens.formula import FormulaError, parse_formula  # noqa: F401  (public here too)
 from physlens.seeding import derive_seed
 from physlens.seeding import rng as seeded_rng
 
@@ -416,9 +416,7 @@ def as_expr(e) -> sympy.Expr:
     """A sympy expression; in strings every identifier that is not a function is a symbol."""
     if isinstance(e, sympy.Basic):
         return e
-    idents = set(re.findall(r"[A-Za-z_]\w*", str(e))) - set(_SYMPY_FUNCS)
-    local = {name: sympy.Symbol(name, real=True) for name in idents}
-    return sympy.sympify(str(e).replace("^", "**"), locals={**local, **_SYMPY_FUNCS})
+    return parse_formula(str(e), functions=_SYMPY_FUNCS, constants={})
 
 
 _as_expr = as_expr  # early callers used the private name

@@ -36,6 +36,7 @@ from physlens.io import (
     DataFileError,
     atomic_path,
     read_json,
+    remove_stale_temporaries,
     sha256sum,
     to_netcdf_atomic,
     write_json,
@@ -236,6 +237,7 @@ def train(
         len(Xva),
     )
     ckpt_path = Path(resume_dir) / "checkpoint.pt" if resume_dir is not None else None
+    remove_stale_temporaries([ckpt_path] if ckpt_path else [])
     state = _load_checkpoint(ckpt_path, fp) if ckpt_path else None
     hist = {"train_loss": [], "val_loss": [], "lr": [], "seconds": []}
     start_epoch, best_val, best_state, bad_epochs = 0, math.inf, None, 0

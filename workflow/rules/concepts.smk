@@ -7,10 +7,8 @@
 from physlens.interpret.concepts_config import (
     CONFOUNDER_DATASETS,
     CONFOUNDER_MODELS,
-    check_concepts_config,
 )
 
-check_concepts_config(config)
 CON = f"{RESULTS}/concepts"
 CON_RESUME = f"{RESULTS}/.resume/concepts"
 CON_CF = config["concepts"]["counterfactuals"]

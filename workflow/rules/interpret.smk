@@ -28,13 +28,6 @@ INT_DATA = {
 INT_DATA_MB = max(
     ising_data_mb(config, INT_SUP[k]["L"]) for k in ("probes", "classifier")
 )
-INT_UNKNOWN = [m for m in INT_MODELS + [INT_INFLUENCE] if m not in INT_MODEL_DIRS]
-if INT_UNKNOWN:
-    raise ValueError(
-        f"interpret.models / interpret.influence_model: {INT_UNKNOWN} are not trained by the "
-        f"supervised stage (known: {sorted(INT_MODEL_DIRS)}; see supervised.probes."
-        "receptive_fields and supervised.classifier.members)"
-    )
 # The supervised config slice that rebuilds a model's train/val/test split and Z2 signs.
 INT_SPLIT = {
     k: INT_SUP[k] for k in ("windows", "val_fraction", "test_fraction", "symmetrize")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 # The library is used from the source tree, so conda jobs need no installed copy of it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+from physlens.io import remove_stale_temporaries  # noqa: E402
 
 
 def setup(snakemake) -> logging.Logger:
@@ -26,4 +27,7 @@ def setup(snakemake) -> logging.Logger:
     threads = str(getattr(snakemake, "threads", 1) or 1)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, threads)
-    return logging.getLogger(f"physlens.{snakemake.rule}")
+    log = logging.getLogger(f"physlens.{snakemake.rule}")
+    for tmp in remove_stale_temporaries(snakemake.output):
+        log.info("removed %s, left by an interrupted earlier run", tmp)
+    return log

@@ -908,7 +908,7 @@ def formula_candidate(
     fitted numbers in it) and the formula."""
     import sympy
 
-    from physlens.symbolic import evaluate
+    from physlens.symbolic import evaluate, parse_formula
 
     names = list(symbolic["feature_names"])
     missing = [n for n in names if n not in observables]
@@ -916,9 +916,7 @@ def formula_candidate(
         raise KeyError(
             f"symbolic formula uses {missing}, not among the observables {list(observables)}"
         )
-    expr = sympy.sympify(
-        symbolic["expression_full"], locals={n: sympy.Symbol(n, real=True) for n in names}
-    )
+    expr = parse_formula(symbolic["expression_full"], names)
     X = np.column_stack([np.asarray(observables[n], float) for n in names])
     pred = evaluate(expr, X, names)
     if penalty == "complexity":

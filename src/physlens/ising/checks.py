@@ -21,6 +21,7 @@ from physlens.io import atomic_path, open_dataset
 from physlens.ising.exact import TC_EXACT, kaufman_energy, onsager_energy, spontaneous_magnetization
 from physlens.stats import thinned_mean_error
 from physlens.summary import headline, write_headlines
+from physlens.validate import validate_ising
 
 log = logging.getLogger(__name__)
 STAGE = "ising"
@@ -39,6 +40,7 @@ def observables_table(paths) -> pd.DataFrame:
     rows = []
     for path in paths:
         with open_dataset(path, required=REQUIRED) as ds:
+            validate_ising(ds, path)
             L = int(ds.attrs["L"])
             meanings = str(ds["algorithm"].attrs.get("flag_meanings", "metropolis wolff")).split()
             for i, T in enumerate(ds["temperature"].values):
@@ -90,7 +92,11 @@ def mark_onsager_comparisons(table: pd.DataFrame, min_distance_from_tc: float) -
 
 
 def _worst(rows: pd.DataFrame, reference: str) -> pd.Series:
-    return rows.loc[((rows["mean"] - rows[reference]) / rows["error"]).abs().idxmax()]
+    """The row furthest from the reference in errors; a NaN or infinite mean or error is the
+    worst of all (it is never skipped, nor read as a deviation of 0)."""
+    dev = ((rows["mean"] - rows[reference]) / rows["error"]).abs()
+    unsound = ~np.isfinite(rows[["mean", "error"]].to_numpy(float)).all(axis=1)
+    return rows.loc[dev.mask(unsound, np.inf).fillna(np.inf).idxmax()]
 
 
 def headline_records(table: pd.DataFrame, sigma: float) -> list[dict]:

@@ -22,7 +22,7 @@ import h5netcdf
 import numpy as np
 from tqdm import tqdm
 
-from physlens.config import ConfigError, temperature_grid, validate_config
+from physlens.config import ConfigError, temperature_grid, validate_sections
 from physlens.io import atomic_path
 from physlens.ising import kernels, wolff
 from physlens.ising.rng import probability_bits, probability_threshold, xoshiro_states
@@ -46,7 +46,7 @@ def validated_params(params: dict, L) -> dict:
     if "seed" not in params:
         raise ConfigError("ising params: 'seed' missing (the rule passes config['seed'])")
     ising = {k: v for k, v in params.items() if k != "seed"}
-    cfg = validate_config({"seed": params["seed"], "ising": {**ising, "sizes": [int(L)]}})
+    cfg = validate_sections({"seed": params["seed"], "ising": {**ising, "sizes": [int(L)]}})
     return {"seed": cfg["seed"], **cfg["ising"]}
 
 

@@ -89,8 +89,8 @@ def plot_twin_predictions(pred_path, out) -> None:
         for method, color in (("ensemble", "tab:gray"), ("tnnr", "tab:blue")):
             ax.errorbar(
                 y,
-                ds["prediction"].sel({"method": method}).values,
-                yerr=ds["sigma"].sel({"method": method}).values,
+                ds["prediction"].sel(estimator=method).values,
+                yerr=ds["sigma"].sel(estimator=method).values,
                 fmt="o",
                 ms=2,
                 lw=0.5,
@@ -121,7 +121,7 @@ def plot_benchmark_table(table_path, out) -> None:
         ax.bar(np.arange(len(t)), t["rmse"], color="tab:blue")
         ax.set_xticks(
             np.arange(len(t)),
-            [f"{m}\n({n})" for m, n in zip(t["method"], t["n_labelled"])],
+            [f"{m}\n({n})" for m, n in zip(t["estimator"], t["n_labelled"])],
             rotation=45,
             fontsize=7,
         )
@@ -136,7 +136,7 @@ def plot_benchmark_table(table_path, out) -> None:
         ):
             ax.bar(x + off, u[col], width=0.4, color=color, label=f"{col} (nominal {nominal:.0%})")
             ax.axhline(nominal, color=color, ls="--", lw=0.8)
-        ax.set_xticks(x, u["method"], rotation=45, fontsize=7)
+        ax.set_xticks(x, u["estimator"], rotation=45, fontsize=7)
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("coverage (raw spread)")
         ax.legend(fontsize=7, loc="lower right")

@@ -10,3 +10,15 @@ Modules (each importable without Snakemake; thin scripts in workflow/scripts/ ca
   loss, anchor-averaged predictions with ensemble spread.
 * :mod:`physlens.siamese.benchmark` -- TNNR against a single network and an ensemble.
 """
+
+from physlens._lazy import lazy_exports
+
+# The package's public API, imported on first use (see docs/library.md).
+_EXPORTS = {
+    "TwinRegressor": ".regressor",
+    "run_benchmark": ".benchmark",
+    "train_siamese": ".pipeline",
+    "write_pairs": ".pipeline",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -24,8 +24,10 @@ from physlens.io import atomic_path, open_dataset
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.siamese import tnnr
+from physlens.siamese.regressor import TwinRegressor
 from physlens.summary import headline, write_headlines
 from physlens.training import TrainSettings
+from physlens.validate import validate_ising
 
 log = logging.getLogger(__name__)
 STAGE = "twin"
@@ -44,7 +46,7 @@ def synthetic_task(n: int, gen: np.random.Generator) -> tuple[np.ndarray, np.nda
 
 def ising_energy_task(path, n: int, gen: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """n configurations drawn over all temperatures: flattened spins -> energy per site."""
-    ds = open_dataset(path, required=("spins", "energy"))
+    ds = validate_ising(open_dataset(path, required=("spins", "energy")), path)
     spins = ds["spins"].values  # (temperature, sample, y, x)
     energy = ds["energy"].values
     ds.close()
@@ -95,7 +97,12 @@ def split_indices(
 def _scores(
     task, method, labelled, pred, sigma, y, val_pred=None, val_sigma=None, y_val=None, **extra
 ) -> dict:
-    row = {"task": task, "method": method, "n_labelled": int(labelled), "rmse": tnnr.rmse(pred, y)}
+    row = {
+        "task": task,
+        "estimator": method,
+        "n_labelled": int(labelled),
+        "rmse": tnnr.rmse(pred, y),
+    }
     if sigma is not None:
         row["coverage68"] = tnnr.coverage(pred, sigma, y, Z68)
         row["coverage95"] = tnnr.coverage(pred, sigma, y, Z95)
@@ -142,28 +149,25 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
         ]
 
     def twin_model(labelled, unlabelled, semi, tag):
-        return tnnr.train_twin(
-            Xs["train"][:labelled],
-            ys["train"][:labelled],
-            Xs["train"][labelled : labelled + unlabelled],
-            Xs["val"],
-            ys["val"],
-            twin_arch,
-            tset,
-            derive_seed(seed, STAGE, task, tag),
+        # on the task's standardised data: few-label runs share the full training set's scale
+        reg = TwinRegressor(
+            hidden=twin_arch["hidden"],
+            activation=twin_arch["activation"],
             n_triplets=cfg["triplets"],
             loop_weight=cfg["loop_weight"],
             semi_fraction=semi,
+            train=tset,
+            standardise=False,
+            seed=derive_seed(seed, STAGE, task, tag),
             name=f"{task}/{tag}",
-        ).model
-
-    def twin_scores(model, labelled, method):
-        anchors = (Xs["train"][:labelled], ys["train"][:labelled])
-        m, s = tnnr.tnnr_predict(model, Xs["test"], *anchors)
-        vm, vs = tnnr.tnnr_predict(model, Xs["val"], *anchors)
-        loops = tnnr.loop_violation(
-            model, Xs["test"], 2000, rng(seed, STAGE, task, method, "loops")
         )
+        unl = Xs["train"][labelled : labelled + unlabelled]
+        return reg.fit(Xs["train"][:labelled], ys["train"][:labelled], Xs["val"], ys["val"], unl)
+
+    def twin_scores(reg, labelled, method):
+        m, s = reg.predict(Xs["test"], return_std=True)
+        vm, vs = reg.predict(Xs["val"], return_std=True)
+        loops = reg.loop_violation(Xs["test"], 2000, rng(seed, STAGE, task, method, "loops"))
         preds[method] = (back(m), back(s, scale_only=True))
         return _scores(
             task,
@@ -237,13 +241,14 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
     pred_ds = xr.Dataset(
         {
             "y": ("point", y_true["test"]),
-            "prediction": (("method", "point"), np.stack([preds[k][0] for k in methods])),
+            "prediction": (("estimator", "point"), np.stack([preds[k][0] for k in methods])),
             "sigma": (
-                ("method", "point"),
+                ("estimator", "point"),
                 np.stack([nan if preds[k][1] is None else preds[k][1] for k in methods]),
             ),
         },
-        coords={"method": methods, "point": np.arange(len(y_true["test"]))},
+        # "estimator", not "method": ds.sel(method=...) is xarray's own keyword
+        coords={"estimator": methods, "point": np.arange(len(y_true["test"]))},
         attrs=base_attrs(seed, task=task, algorithm="TNNR vs single MLP vs ensemble"),
     )
     if X.shape[1] <= 4:  # low-dimensional inputs are kept for plotting along a coordinate
@@ -264,7 +269,7 @@ def run_benchmark(
     table = pd.DataFrame(all_rows)
     log.info(
         "training seconds per method (not in the table, which must not depend on the machine):\n%s",
-        table[["task", "method", "seconds"]].to_string(index=False),
+        table[["task", "estimator", "seconds"]].to_string(index=False),
     )
     table = table.drop(columns="seconds")
     with atomic_path(table_path, suffix=".csv.tmp") as tmp:
@@ -284,7 +289,7 @@ def benchmark_headlines(table: pd.DataFrame) -> list[dict]:
     """Per task: RMSE ratios TNNR/single and TNNR/ensemble, coverages, loop-consistency gain."""
     recs = []
     for task, t in table.groupby("task", sort=False):
-        r = t.set_index("method")
+        r = t.set_index("estimator")
         recs.append(
             headline(
                 f"twin.{task}.rmse_tnnr",

@@ -19,6 +19,8 @@ Modules: :mod:`.quaternion` (algebra), :mod:`.lattice` (geometry), :mod:`.kernel
 updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output).
 """
 
+from physlens._lazy import lazy_exports
+
 BETA_C_NT2 = 1.8800
 BETA_C_NT2_ERROR = 0.0030
 BETA_C_NT2_SOURCE = (
@@ -34,4 +36,15 @@ LAYOUT_NOTE = (
     "2 (y), 3 (z); U_mu(x) points from site x to x + mu; periodic boundaries"
 )
 
-__all__ = ["BETA_C_NT2", "BETA_C_NT2_ERROR", "BETA_C_NT2_SOURCE", "LAYOUT_NOTE"]
+# The package's public API, imported on first use (see docs/library.md).
+_EXPORTS = {
+    "Chain": ".sampling",
+    "simulate_to_file": ".sampling",
+    "make_lattice": ".lattice",
+    "Lattice": ".lattice",
+    "average_plaquette": ".observables",
+    "polyakov_loop": ".observables",
+    "gauge_transform": ".observables",
+}
+__all__ = ["BETA_C_NT2", "BETA_C_NT2_ERROR", "BETA_C_NT2_SOURCE", "LAYOUT_NOTE", *sorted(_EXPORTS)]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -15,6 +15,7 @@ from physlens.seeding import rng
 from physlens.stats import bootstrap_ci
 from physlens.su2 import BETA_C_NT2, BETA_C_NT2_ERROR, BETA_C_NT2_SOURCE
 from physlens.summary import headline, write_headlines
+from physlens.validate import validate_su2
 
 STAGE = "su2"
 # Allowed distance of the finite-lattice susceptibility peak from the infinite-volume beta_c,
@@ -37,6 +38,7 @@ def susceptibility_peak(betas: np.ndarray, poly: np.ndarray, n_s: int) -> float:
 def headline_records(path, seed: int, n_resamples: int = 200) -> list[dict]:
     """Headline records of one SU(2) file (see module docstring)."""
     with open_dataset(path, required=("polyakov_loop", "abs_polyakov_loop", "plaquette")) as ds:
+        validate_su2(ds.drop_vars("links", errors="ignore"), path)
         betas = ds["beta"].values
         poly = ds["polyakov_loop"].transpose("sample", "beta").values
         abs_p = ds["abs_polyakov_loop"].values

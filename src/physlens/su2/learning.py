@@ -68,6 +68,7 @@ from physlens.training import (
     seeded_model,
     train,
 )
+from physlens.validate import validate_su2
 
 log = logging.getLogger(__name__)
 STAGE = "su2_learning"
@@ -82,9 +83,10 @@ STORED_OBSERVABLES = ("polyakov_loop", "abs_polyakov_loop", "plaquette")
 
 def load_links(path) -> xr.Dataset:
     """results/su2/configs.h5 read into memory; a bad layout is reported with the file name."""
-    return load_dataset(
+    ds = load_dataset(
         path, required=("links", "plaquette", "polyakov_loop"), dims={"links": LINK_DIMS}
     )
+    return validate_su2(ds, path)
 
 
 def phase_labels(betas, confined_max: float, deconfined_min: float) -> np.ndarray:

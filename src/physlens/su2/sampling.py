@@ -67,12 +67,6 @@ def validated_params(params: dict) -> dict:
     }
     su2 = {k: v for k, v in params.items() if k != "seed"}
     cfg = validate_config({"seed": params["seed"], "su2": su2}, schema=schema)
-    grid = cfg["su2"]["beta"]
-    if grid["stop"] < grid["start"] or (grid["num"] > 1 and grid["stop"] == grid["start"]):
-        raise ConfigError(
-            f"invalid physlens config:\n  su2.beta.stop = {grid['stop']!r}: must be > start = "
-            f"{grid['start']!r} (or equal to it with num = 1)"
-        )
     return {"seed": cfg["seed"], **cfg["su2"]}
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import xarray as xr
 
 from physlens.io import load_dataset
+from physlens.validate import validate_ising
 
 REQUIRED = ("spins", "energy", "magnetization")
 ORDERED, DISORDERED, UNLABELLED = 1, 0, -1
@@ -15,9 +16,8 @@ ORDERED, DISORDERED, UNLABELLED = 1, 0, -1
 
 def load_ising(path) -> xr.Dataset:
     """Read results/ising/L{L}.h5 into memory; bad layout is reported with the file name."""
-    return load_dataset(
-        path, required=REQUIRED, dims={"spins": ("temperature", "sample", "y", "x")}
-    )
+    ds = load_dataset(path, required=REQUIRED, dims={"spins": ("temperature", "sample", "y", "x")})
+    return validate_ising(ds, path)
 
 
 def phase_labels(temperatures, ordered_max: float, disordered_min: float) -> np.ndarray:
