@@ -166,7 +166,7 @@ def minimal_config():
             "seed": 1,
             "ising": {
                 "sizes": [8, 28],
-                "temperatures": {"coarse": {"start": 1, "stop": 3, "num": 2}},
+                "temperatures": {"coarse": {"start": 1, "stop": 3, "num": 11}},
                 "samples_per_temperature": 4,
             },
         }
