@@ -207,7 +207,8 @@ def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) ->
                 reference=min_rho,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Wetzel 2017: F(S) = sigmoid(w Q(S) + b)",
+                reference_source="F(S) = sigmoid(w Q(S) + b)",
+                ref="ws2017_decision_function",
             )
         )
         recs.append(
@@ -325,7 +326,8 @@ def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline
                 reference=1.0,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Wetzel & Scherzer 2017",
+                reference_source="the minimal receptive field",
+                ref="ws2017_ising_energy",
                 description=f"smallest sufficient receptive field is 1x2 (found {res['sufficient']})",
             )
         )
@@ -336,7 +338,8 @@ def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline
                 reference=1.0,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Wetzel & Scherzer 2017",
+                reference_source="the capacity cliff below 1x2",
+                ref="ws2017_ising_energy",
                 description=f"performance drops from 1x2 to a smaller field (found {drop.get('from')} -> {drop.get('to')})",
             )
         )
@@ -505,7 +508,8 @@ def run_influence(md: ModelData, influence_cfg: dict, seed: int, out_h5, out_hea
                 reference=0.8,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Koh & Liang 2017: influence functions vs leave-one-out retraining",
+                reference_source="influence functions vs leave-one-out retraining",
+                ref="koh_liang_2017_influence",
                 description=f"Pearson r between predicted and actual test-loss changes, {len(removed)} leave-one-out "
                 f"retrainings ({cfg['method']} inverse Hessian, l2 = {cfg['l2']})",
             ),
@@ -602,7 +606,7 @@ def run_windows(
                 f"interpret.{md.name}.window_reference_tc",
                 tc_full,
                 reference=TC_EXACT,
-                reference_source="Onsager 1944",
+                reference_source="exact result: Onsager 1944, Tc = 2 / ln(1 + sqrt 2)",
                 tolerance=0.05,
                 tolerance_kind="relative",
                 description="1/2 crossing of the retrained reference model's mean P(ordered) at one size, no "
@@ -785,7 +789,8 @@ def run_symbolic(
             reference=1.0,
             tolerance=0.0,
             tolerance_kind="at_least",
-            reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
+            reference_source="the 1x2 net computes the energy",
+            ref="ws2017_ising_energy",
         )
         if md.kernel() == (1, 2)
         else {}

@@ -855,8 +855,9 @@ def maximisation_headlines(ds: xr.Dataset, md, mx: dict) -> list[dict]:
                 reference=expected,
                 tolerance=float(mx["bond_energy_tolerance"]),
                 tolerance_kind="absolute",
-                reference_source="Wetzel & Scherzer 2017: the 1x2 net is a function of the nearest-neighbour bond "
+                reference_source="the 1x2 net is a function of the nearest-neighbour bond "
                 "energy; the sign follows its weights",
+                ref="ws2017_ising_energy",
             )
             if judged
             else {}
@@ -1108,7 +1109,8 @@ def parsimony_headlines(t, md, sym: dict | None) -> list[dict]:
             reference=1.0,
             tolerance=0.0,
             tolerance_kind="at_least",
-            reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
+            reference_source="the 1x2 net computes the energy",
+            ref="ws2017_ising_energy",
             description=f"BIC prefers the energy (or an exact equivalent, or a formula that is a monotone map "
             f"of it) as the explanation of {md.name}'s decision logit (preferred: {what})",
         )

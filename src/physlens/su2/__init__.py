@@ -19,14 +19,9 @@ Modules: :mod:`.quaternion` (algebra), :mod:`.lattice` (geometry), :mod:`.kernel
 updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output).
 """
 
-BETA_C_NT2 = 1.8800
-BETA_C_NT2_ERROR = 0.0030
-BETA_C_NT2_SOURCE = (
-    "J. Fingberg, U. M. Heller and F. Karsch, 'Scaling and asymptotic scaling in the SU(2) "
-    "gauge theory', Nucl. Phys. B392 (1993) 493, arXiv:hep-lat/9208012: compilation of "
-    "infinite-volume critical couplings of the deconfinement transition, "
-    "beta_c(N_t = 2) = 1.8800(30) (Wilson action, beta = 4/g^2)"
-)
+# The literature beta_c(N_t = 2) is a reference in resources/references.yaml, key
+# "su2_beta_c_nt2" (physlens.references).
+BETA_C_NT2_REF = "su2_beta_c_nt2"
 
 LAYOUT_NOTE = (
     "links[beta, sample, t, z, y, x, mu, component]: unit quaternion (a0, a1, a2, a3) of "
@@ -34,4 +29,4 @@ LAYOUT_NOTE = (
     "2 (y), 3 (z); U_mu(x) points from site x to x + mu; periodic boundaries"
 )
 
-__all__ = ["BETA_C_NT2", "BETA_C_NT2_ERROR", "BETA_C_NT2_SOURCE", "LAYOUT_NOTE"]
+__all__ = ["BETA_C_NT2_REF", "LAYOUT_NOTE"]
