@@ -1,4 +1,4 @@
-# Concept knobs, counterfactuals and confounders (issue #9, parts 3-4): concept directions in
+# Concept knobs, counterfactuals and confounders: concept directions in
 # an autoencoder's latent space, the smallest latent change that flips a classifier, and a
 # confounded Ising variant with the relevance check that flags it.
 # Library: src/physlens/interpret/{counterfactuals,confounders,concepts}.py; method notes:

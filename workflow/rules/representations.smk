@@ -1,4 +1,4 @@
-# Representations and what a unit wants (issue #9, parts 1-2, and parsimony): hidden-layer
+# Representations and what a unit wants: hidden-layer
 # embeddings, CKA/SVCCA similarity across models and seeds, activation maximisation, top-k
 # dataset examples, and BIC parsimony of each interpreted unit's explanations.
 # Library: src/physlens/interpret/{representations,maximisation,parsimony}.py, the stage in

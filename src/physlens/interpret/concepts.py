@@ -1,4 +1,4 @@
-"""Concept knobs, counterfactuals and confounders (issue #9, parts 3-4) as functions of paths
+"""Concept knobs, counterfactuals and confounders as functions of paths
 and config slices (thin Snakemake scripts call these). Method notes: docs/interpretation.md.
 
 Counterfactuals (Liu et al., actionable attribution maps). The generative model is the

@@ -1,5 +1,5 @@
-"""The representations stage (issue #9, parts 1-2, and parsimony) as functions of paths and
-config slices; thin Snakemake scripts call these.
+"""The representations stage as functions of paths and config slices; thin Snakemake
+scripts call these.
 
 * **Embeddings**: hidden activations of every hidden layer on held-out configurations,
   embedded in 2D by PCA, t-SNE (scikit-learn) and UMAP (umap-learn), labelled with the

@@ -16,7 +16,10 @@ Conventions
   P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t) (real for SU(2)).
 
 Modules: :mod:`.quaternion` (algebra), :mod:`.lattice` (geometry), :mod:`.kernels` (numba
-updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output).
+updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output),
+:mod:`.checks` (the Monte Carlo's headline numbers), :mod:`.candidates` (gauge-invariant
+candidate observables for probing) and :mod:`.learning` (the phase classifier on raw links,
+its beta_c crossing and the probing of its logit).
 """
 
 # The literature beta_c(N_t = 2) is a reference in resources/references.yaml, key
