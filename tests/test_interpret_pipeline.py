@@ -346,9 +346,11 @@ def test_left_out_window_without_training_samples_changes_nothing(md, tmp_path):
 
 
 def test_draw_figure_dispatches_by_rule(tmp_path):
+    from physlens.plots import interpret as figures
+
     with pytest.raises(KeyError, match="no figure"):
-        P.draw_figure("plot_nothing", [], [])
-    assert set(P.FIGURES) == {
+        figures.draw_figure("plot_nothing", [], [])
+    assert set(figures.FIGURES) == {
         f"plot_interpret_{k}"
         for k in (
             "ranking",

@@ -1041,34 +1041,3 @@ def check_headlines(ds: xr.Dataset, reports: dict) -> list[dict]:
             )
         )
     return recs
-
-
-# --- figures ----------------------------------------------------------------------------------
-
-
-def figure_counterfactuals(cf_h5, knobs_h5, out_pairs, out_knobs) -> None:
-    from physlens.plots.concepts import plot_counterfactual_pairs, plot_knob_sweeps
-
-    plot_counterfactual_pairs(load_dataset(cf_h5), out_pairs)
-    plot_knob_sweeps(load_dataset(knobs_h5), out_knobs)
-
-
-def figure_confounders(clean_h5, confounded_h5, accuracy_h5, out_png) -> None:
-    from physlens.plots.concepts import plot_confounder_relevance
-
-    plot_confounder_relevance(
-        load_dataset(clean_h5), load_dataset(confounded_h5), load_dataset(accuracy_h5), out_png
-    )
-
-
-FIGURES = {
-    "plot_concepts_counterfactuals": figure_counterfactuals,
-    "plot_concepts_confounders": figure_confounders,
-}
-
-
-def draw_figure(rule: str, inputs: list, outputs: list) -> None:
-    """The figure(s) of a plot rule: its result files in, its figure files out."""
-    if rule not in FIGURES:
-        raise KeyError(f"no figure for rule {rule!r} (known: {sorted(FIGURES)})")
-    FIGURES[rule](*inputs, *outputs)

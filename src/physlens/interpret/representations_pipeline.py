@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
+from physlens.io import atomic_path, to_netcdf_atomic
 from physlens.observables import local_bond_energy
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
@@ -1062,12 +1062,6 @@ def run_parsimony(
     return table
 
 
-def read_parsimony(path):
-    import pandas as pd
-
-    return pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""])
-
-
 def _is_energy(candidate: str, equivalents: str) -> bool:
     names = {candidate, *[e for e in str(equivalents).split(",") if e]}
     return bool(names & set(ENERGY_GROUP))
@@ -1116,23 +1110,3 @@ def parsimony_headlines(t, md, sym: dict | None) -> list[dict]:
         )
     )
     return recs
-
-
-# --- figures ----------------------------------------------------------------------------------
-
-
-def draw_figures(inputs, outputs) -> None:
-    """Every figure of the stage: `inputs` and `outputs` have the fields embeddings and
-    maximisation (lists, one file per model, in the same order), similarity and parsimony."""
-    from physlens.plots.representations import (
-        plot_embeddings,
-        plot_maximisation,
-        plot_parsimony,
-        plot_similarity,
-    )
-
-    for kind, plot in (("embeddings", plot_embeddings), ("maximisation", plot_maximisation)):
-        for i, o in zip(list(getattr(inputs, kind)), list(getattr(outputs, kind)), strict=True):
-            plot(load_dataset(i), o)
-    plot_similarity(load_dataset(inputs.similarity), outputs.similarity)
-    plot_parsimony(read_parsimony(inputs.parsimony), outputs.parsimony)

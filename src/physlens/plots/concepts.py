@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
+from physlens.io import load_dataset  # noqa: E402
 from physlens.plots import save_figure, use_style  # noqa: E402
 
 SHORT = {
@@ -191,3 +192,30 @@ def plot_confounder_relevance(clean, confounded, accuracy, path) -> None:
     )
     fig.tight_layout()
     save_figure(fig, path)
+
+
+# --- the plot rules (plot_concepts_<figure>): result files in, figure files out ---------
+
+
+def figure_counterfactuals(cf_h5, knobs_h5, out_pairs, out_knobs) -> None:
+    plot_counterfactual_pairs(load_dataset(cf_h5), out_pairs)
+    plot_knob_sweeps(load_dataset(knobs_h5), out_knobs)
+
+
+def figure_confounders(clean_h5, confounded_h5, accuracy_h5, out_png) -> None:
+    plot_confounder_relevance(
+        load_dataset(clean_h5), load_dataset(confounded_h5), load_dataset(accuracy_h5), out_png
+    )
+
+
+FIGURES = {
+    "plot_concepts_counterfactuals": figure_counterfactuals,
+    "plot_concepts_confounders": figure_confounders,
+}
+
+
+def draw_figure(rule: str, inputs: list, outputs: list) -> None:
+    """The figure(s) of a plot rule: its result files in, its figure files out."""
+    if rule not in FIGURES:
+        raise KeyError(f"no figure for rule {rule!r} (known: {sorted(FIGURES)})")
+    FIGURES[rule](*inputs, *outputs)
