@@ -15,12 +15,12 @@ import xarray as xr
 import yaml
 
 from physlens.config import ConfigError, validate_config
-from physlens.interpret import representations_pipeline as R
-from physlens.interpret.maximisation import maximise_activation
-from physlens.interpret.parsimony import aic, bic, compare_explanations
 from physlens.models.ising import PhaseCNN, ProbeNet
 from physlens.observables import compute_observables
 from physlens.plots.representations import read_parsimony
+from physlens.representations import pipeline as R
+from physlens.representations.maximisation import maximise_activation
+from physlens.representations.parsimony import aic, bic, compare_explanations
 
 ROOT = Path(__file__).resolve().parents[1]
 L = 8

@@ -1,9 +1,10 @@
 # Concept knobs, counterfactuals and confounders: concept directions in
 # an autoencoder's latent space, the smallest latent change that flips a classifier, and a
 # confounded Ising variant with the relevance check that flags it.
-# Library: src/physlens/interpret/{counterfactuals,confounders,concepts}.py; method notes:
+# Library: src/physlens/concepts/ (entry points in pipeline.py), figures in
+# src/physlens/plots/concepts.py; method notes:
 # docs/interpretation.md. Training resume state lives in results/.resume/ (never an output).
-from physlens.interpret.concepts_config import (
+from physlens.concepts.settings import (
     CONFOUNDER_DATASETS,
     CONFOUNDER_MODELS,
     check_concepts_config,

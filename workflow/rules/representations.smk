@@ -1,8 +1,8 @@
 # Representations and what a unit wants: hidden-layer
 # embeddings, CKA/SVCCA similarity across models and seeds, activation maximisation, top-k
 # dataset examples, and BIC parsimony of each interpreted unit's explanations.
-# Library: src/physlens/interpret/{representations,maximisation,parsimony}.py, the stage in
-# src/physlens/interpret/representations_pipeline.py; method notes: docs/interpretation.md.
+# Library: src/physlens/representations/ (entry points in pipeline.py), figures in
+# src/physlens/plots/representations.py; method notes: docs/interpretation.md.
 # Reads the supervised stage's models (common.smk: ISING_MODEL_DIRS) and the interpret
 # stage's rankings and symbolic fits (by path).
 #

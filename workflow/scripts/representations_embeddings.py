@@ -1,11 +1,11 @@
-"""Rule representations_embeddings: thin wrapper, science in physlens.interpret.representations_pipeline."""
+"""Rule representations_embeddings: thin wrapper, science in physlens.representations.pipeline."""
 
 import sys
 
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.interpret import representations_pipeline as R  # noqa: E402
+from physlens.representations import pipeline as R  # noqa: E402
 from physlens.training import configure_torch  # noqa: E402
 
 log = setup(snakemake)
