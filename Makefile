@@ -19,7 +19,7 @@ GPU_SLOTS ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$$n" -
 # `slurm` extra in pyproject.toml): only the SLURM tests put it on PYTHONPATH.
 SLURM_PLUGIN := $(VENV)/slurm-plugin
 
-.PHONY: setup setup-slurm run test lint report lock readme-table clean-venv
+.PHONY: setup setup-slurm run test lint report lock readme-table clean-venv gpu-check job-times
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,6 +44,14 @@ run: $(STAMP)
 
 test: $(STAMP) $(SLURM_PLUGIN)/.installed
 	$(BIN)/python -m pytest
+
+# GPU readiness: training rules on CUDA vs CPU, CUDA throughput (exits 3 without a GPU).
+gpu-check: $(STAMP)
+	benchmarks/gpu_check.sh
+
+# Where a finished run's time went: total job time, critical path, top rules.
+job-times: $(STAMP)
+	$(BIN)/python benchmarks/job_times.py $(if $(SMK_ARGS),-- $(SMK_ARGS))
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint
