@@ -86,13 +86,14 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, training: dict, rules: list[str], cores: int, *extra: str) -> str:
-    """Run the test preset up to `rules` with the `training` block overridden."""
+def snakemake(workdir: Path, training: dict, targets: list[str], cores: int, *extra: str) -> str:
+    """Run the test preset for `targets` with the `training` block overridden."""
     override = workdir / "device.yaml"
     override.write_text(json.dumps({"training": training}))
     exe = Path(sys.executable).parent / "snakemake"
-    cmd = [str(exe), "--cores", str(cores), "--resources", f"gpu={cores}"]
-    cmd += ["--configfile", TEST_CONFIG, str(override), "--until", *rules, *extra]
+    # targets first: --resources and --configfile take several values
+    cmd = [str(exe), *targets, "--cores", str(cores), "--resources", f"gpu={cores}"]
+    cmd += ["--configfile", TEST_CONFIG, str(override), *extra]
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
@@ -104,19 +105,15 @@ def snakemake(workdir: Path, training: dict, rules: list[str], cores: int, *extr
     return out
 
 
-def rule_json_outputs(workdir: Path, rules: list[str], cores: int) -> list[str]:
-    """The JSON outputs of the jobs of `rules`, from a dry run's job listing."""
+def rule_outputs(workdir: Path, rules: list[str], cores: int) -> list[str]:
+    """The outputs of the jobs of `rules`, from a dry run's job listing of the test preset."""
     spec = importlib.util.spec_from_file_location("job_times", ROOT / "benchmarks" / "job_times.py")
     job_times = importlib.util.module_from_spec(spec)
     sys.modules["job_times"] = job_times
     spec.loader.exec_module(job_times)
-    listing = snakemake(workdir, {"device": "cpu"}, rules, cores, "--dry-run", "--forceall")
+    listing = snakemake(workdir, {"device": "cpu"}, [], cores, "--dry-run", "--forceall")
     return sorted(
-        out
-        for job in job_times.parse_jobs(listing)
-        if job.rule in rules
-        for out in job.outputs
-        if out.endswith(".json")
+        out for job in job_times.parse_jobs(listing) if job.rule in rules for out in job.outputs
     )
 
 
@@ -177,8 +174,9 @@ def main(argv=None) -> int:
     print(f"GPU-marked rules: {', '.join(rules)}\nruns in {work}")
 
     cpu_dir = copy_workflow(work / "cpu")
-    snakemake(cpu_dir, {"device": "cpu"}, rules, args.cores)
-    outputs = rule_json_outputs(cpu_dir, rules, args.cores)
+    targets = rule_outputs(cpu_dir, rules, args.cores)
+    snakemake(cpu_dir, {"device": "cpu"}, targets, args.cores)
+    outputs = [t for t in targets if t.endswith(".json")]
     failures = 0
     for kind, mixed in (("fp32", False), ("mixed", True)):
         run_dir = work / f"cuda_{kind}"
@@ -186,7 +184,7 @@ def main(argv=None) -> int:
             shutil.rmtree(run_dir)
         shutil.copytree(cpu_dir, run_dir, symlinks=True)  # keeps mtimes: only the rules rerun
         training = {"device": "cuda", "mixed_precision": mixed}
-        snakemake(run_dir, training, rules, args.cores, "--forcerun", *rules)
+        snakemake(run_dir, training, targets, args.cores, "--forcerun", *rules)
         judged = 0
         for rel in outputs:
             cpu_doc = json.loads((cpu_dir / rel).read_text())
