@@ -125,7 +125,18 @@ def test_rotation_increment_of_rotations_and_of_a_shear():
     np.testing.assert_allclose(r["eigen_moduli"], [1.01, 1.01])
     assert LT.rotation_increment(R.T)["angle"] == pytest.approx(-th)
     shear = LT.rotation_increment(np.array([[1.0, 0.1], [0.0, 1.0]]))
-    assert not shear["complex_pair"]
+    assert not shear["complex_pair"] and shear["angle"] == 0.0
+    # a non-normal map turns its (elliptical) orbits by the eigenvalue angle per step on average
+    S = np.array([[2.0, 0.3], [0.0, 0.5]])
+    M = S @ R @ np.linalg.inv(S)
+    r = LT.rotation_increment(M)
+    assert r["angle"] == pytest.approx(th)
+    orbit = [np.array([1.0, 0.0])]
+    for _ in range(2000):
+        orbit.append(M @ orbit[-1])
+    turned = np.unwrap([np.arctan2(v[1], v[0]) for v in orbit])
+    assert (turned[-1] - turned[0]) / 2000 == pytest.approx(th, abs=2 * np.pi / 2000)
+    assert abs(r["closest_rotation_angle"] - th) > 0.01  # the closest rotation is biased here
 
 
 def rotation(a):

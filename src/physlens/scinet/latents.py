@@ -144,13 +144,19 @@ def assignment_check(
 
 
 def rotation_increment(M: np.ndarray) -> dict:
-    """Angle (rad, signed, counter-clockwise) of the rotation closest to the 2x2 matrix M,
-    and the moduli of M's eigenvalues (1 and 1 for a rotation; complex pair for any turning)."""
+    """Angular increment per step of the 2x2 linear update M (rad, counter-clockwise positive).
+
+    For complex eigenvalues rho exp(+-i theta), every orbit of M turns by theta per step on
+    average (exactly, for a rotation); the sign is the sense of turning, sign(M10 - M01). Also
+    the angle of the closest rotation and the eigenvalue moduli (1 and 1 for a rotation). Real
+    eigenvalues mean M does not turn: increment 0."""
     M = np.asarray(M, float)
-    angle = float(np.arctan2(M[1, 0] - M[0, 1], M[0, 0] + M[1, 1]))
     eig = np.linalg.eigvals(M)
+    turning = bool(abs(eig[0].imag) > 0)
+    sense = np.sign(M[1, 0] - M[0, 1]) or 1.0
     return {
-        "angle": angle,
+        "angle": float(sense * abs(np.angle(eig[0]))) if turning else 0.0,
+        "closest_rotation_angle": float(np.arctan2(M[1, 0] - M[0, 1], M[0, 0] + M[1, 1])),
         "eigen_moduli": sorted(float(abs(e)) for e in eig),
-        "complex_pair": bool(abs(eig[0].imag) > 0),
+        "complex_pair": turning,
     }
