@@ -93,6 +93,9 @@ def _semantic_errors(cfg: dict) -> list[str]:
                 f"representations.embeddings.colour_by = {colour_by!r}: {unknown} not registered "
                 f"(known: {', '.join(list_observables('ising'))})"
             )
+    from physlens.ccnn.ensembles import ccnn_config_errors
+
+    errors.extend(ccnn_config_errors(cfg))
     return errors
 
 

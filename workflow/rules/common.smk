@@ -30,6 +30,7 @@ def headline_files():
         + su2_learning_headlines()
         + representations_headlines()
         + concepts_headlines()
+        + ccnn_headlines()
     )
 
 
@@ -46,6 +47,7 @@ def all_targets():
         su2_learning_targets(),
         representations_targets(),
         concepts_targets(),
+        ccnn_targets(),
     ]
 
 
