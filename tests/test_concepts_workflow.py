@@ -1,4 +1,4 @@
-"""The concepts stage (issue #9, parts 3-4): physlens.interpret.concepts on models whose answer
+"""The concepts stage (issue #9, parts 3-4): physlens.concepts.pipeline on models whose answer
 is known by construction, the config checks, and the rules' outputs after the tiny run.
 
 Known answers:
@@ -28,9 +28,9 @@ import torch.nn as nn
 import xarray as xr
 
 from conftest import ROOT
-from physlens.interpret import concepts as C
-from physlens.interpret.concepts_config import concepts_config_errors
-from physlens.interpret.confounders import confounder_check
+from physlens.concepts import pipeline as C
+from physlens.concepts.confounders import confounder_check
+from physlens.concepts.settings import concepts_config_errors
 from physlens.io import sha256sum, to_netcdf_atomic
 from physlens.models import REGISTRY, register
 from physlens.observables import compute_observables
@@ -187,7 +187,7 @@ def test_expected_spins_are_the_mean_of_the_decoders_bernoulli_sites():
 
 def test_branch_directions_recover_even_concepts_that_no_global_direction_fits():
     """Codes (M, u) of Z2-symmetric data: |M| and T = 3 - 2|M| are V-shaped in z_1."""
-    from physlens.interpret.counterfactuals import concept_directions
+    from physlens.concepts.counterfactuals import concept_directions
 
     rng = np.random.default_rng(2)
     M = rng.uniform(-1, 1, 400)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from physlens.interpret.confounders import (
+from physlens.concepts.confounders import (
     add_marker,
     confounder_check,
     marker_mask,

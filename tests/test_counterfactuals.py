@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from physlens.interpret.counterfactuals import (
+from physlens.concepts.counterfactuals import (
     concept_directions,
     describe_counterfactual,
     find_counterfactual,

@@ -22,6 +22,7 @@ import pytest
 import torch
 import xarray as xr
 
+from physlens import modeldata as M
 from physlens.interpret import pipeline as P
 from physlens.io import to_netcdf_atomic
 from physlens.models import build_model
@@ -110,7 +111,7 @@ def files(tmp_path_factory):
 @pytest.fixture()
 def md(files):
     d, data = files
-    return P.load_model_data("probe_1x2", d / "model.pt", d / "model.json", data, SPLIT, SEED)
+    return M.load_model_data("probe_1x2", d / "model.pt", d / "model.json", data, SPLIT, SEED)
 
 
 def records(path) -> dict:
@@ -134,8 +135,8 @@ def test_load_model_data_rebuilds_the_supervised_split(md):
 def test_decision_logit_is_the_known_affine_function_of_the_walls(md):
     x, _, _ = md.samples("test")
     walls = np.mean(x != np.roll(x, 1, axis=2), axis=(1, 2))
-    assert np.allclose(P.decision_logit(md.model, x), HEAD_W * walls + HEAD_B, atol=1e-6)
-    H = P.pooled_hidden(md.model, x)
+    assert np.allclose(M.decision_logit(md.model, x), HEAD_W * walls + HEAD_B, atol=1e-6)
+    H = M.pooled_hidden(md.model, x)
     assert H.shape == (len(x), 2) and np.allclose(H.sum(axis=1), walls, atol=1e-6)
 
 
@@ -291,7 +292,7 @@ def test_influence_predicts_leave_one_out_retraining(tmp_path):
     p = np.interp(TEMPS, [TEMPS[0], TEMPS[-1]], [0.05, 0.5])[:, None, None, None]
     spins = np.where(gen.random((len(TEMPS), N_SAMPLES, L, L)) < p, -1, 1).astype(np.int8)
     d, data = write_files(tmp_path, spins)
-    md = P.load_model_data("probe_1x2", d / "model.pt", d / "model.json", data, SPLIT, SEED)
+    md = M.load_model_data("probe_1x2", d / "model.pt", d / "model.json", data, SPLIT, SEED)
     # a smooth (tanh) net: influence functions need a twice-differentiable loss
     md.model = seeded_model(
         {"name": "probe", "kernel": [1, 2], "channels": 1, "activation": "tanh"}, 1
@@ -346,9 +347,11 @@ def test_left_out_window_without_training_samples_changes_nothing(md, tmp_path):
 
 
 def test_draw_figure_dispatches_by_rule(tmp_path):
+    from physlens.plots import interpret as figures
+
     with pytest.raises(KeyError, match="no figure"):
-        P.draw_figure("plot_nothing", [], [])
-    assert set(P.FIGURES) == {
+        figures.draw_figure("plot_nothing", [], [])
+    assert set(figures.FIGURES) == {
         f"plot_interpret_{k}"
         for k in (
             "ranking",

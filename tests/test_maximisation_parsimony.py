@@ -5,12 +5,12 @@ import pytest
 import torch
 import torch.nn as nn
 
-from physlens.interpret.maximisation import (
+from physlens.representations.maximisation import (
     maximise_activation,
     top_k_examples,
     unit_activation,
 )
-from physlens.interpret.parsimony import bic, compare_explanations
+from physlens.representations.parsimony import bic, compare_explanations
 
 
 class BondNet(nn.Module):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from physlens.interpret.representations import (
+from physlens.representations.similarity import (
     canonical_correlations,
     linear_cka,
     rbf_cka,

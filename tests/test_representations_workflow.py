@@ -15,11 +15,12 @@ import xarray as xr
 import yaml
 
 from physlens.config import ConfigError, validate_config
-from physlens.interpret import representations_pipeline as R
-from physlens.interpret.maximisation import maximise_activation
-from physlens.interpret.parsimony import aic, bic, compare_explanations
 from physlens.models.ising import PhaseCNN, ProbeNet
 from physlens.observables import compute_observables
+from physlens.plots.representations import read_parsimony
+from physlens.representations import pipeline as R
+from physlens.representations.maximisation import maximise_activation
+from physlens.representations.parsimony import aic, bic, compare_explanations
 
 ROOT = Path(__file__).resolve().parents[1]
 L = 8
@@ -327,7 +328,7 @@ def test_representations_outputs_exist_and_open(tiny_run):
             ds.sizes["probe_a"] == 3 and len(set(ds.member_a.values)) == 2
         )  # 12x12, 1x2, 1x1; two seeds
         np.testing.assert_allclose(np.diagonal(ds.members.values, axis1=1, axis2=2), 1.0)
-    table = R.read_parsimony(out / "parsimony.csv")
+    table = read_parsimony(out / "parsimony.csv")
     assert set(table.model) == set(models)
     assert table.groupby("model").weight.sum().round(9).eq(1.0).all()
     for fig in ("similarity", "parsimony"):

@@ -19,6 +19,7 @@ import pytest
 import xarray as xr
 import yaml
 
+from compare_runs import WALL_CLOCK_VARIABLES, same_arrays
 from conftest import ROOT, SNAKEMAKE, TINY_CONFIG, copy_workflow, failure_report, snakemake_env
 from physlens.io import read_json
 
@@ -32,8 +33,6 @@ CANNOT_SET_UP = 2  # cluster.sh's exit status when this machine cannot host the 
 
 # Targets for the profile's dry run: the Ising stage, whose rules the profile sizes.
 ISING_TARGETS = ("results/ising/headline.json",)
-# History variables that record wall-clock time: the only arrays a rerun may change.
-WALL_CLOCK_VARIABLES = {"seconds"}
 
 # Test-only speed-up: poll SLURM every few seconds instead of the profile's 20 s (squeue stays
 # reliable: the test cluster keeps finished jobs 300 s). The runs also get --cores = the test
@@ -212,19 +211,6 @@ def slurm_runs(slurm_cluster, tmp_path_factory) -> dict:
         name: (workdir, finish_on_slurm(proc, workdir, max(1.0, deadline - time.monotonic())))
         for name, (workdir, proc) in procs.items()
     }
-
-
-def same_arrays(a: xr.Dataset, b: xr.Dataset) -> list[str]:
-    """Names of variables/coordinates whose dtype, shape or bytes differ."""
-    differ = []
-    for name in sorted(set(a.variables) | set(b.variables)):
-        if name not in a.variables or name not in b.variables:
-            differ.append(f"{name} (missing in one)")
-            continue
-        x, y = a[name].values, b[name].values
-        if x.dtype != y.dtype or x.shape != y.shape or x.tobytes() != y.tobytes():
-            differ.append(name)
-    return differ
 
 
 HEADLINE_FIELDS = ("value", "uncertainty", "reference", "tolerance", "status", "context")

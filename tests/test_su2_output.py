@@ -9,7 +9,8 @@ import yaml
 
 from physlens.config import ConfigError
 from physlens.io import open_dataset, sha256sum
-from physlens.su2 import BETA_C_NT2, sampling
+from physlens.references import reference
+from physlens.su2 import BETA_C_NT2_REF, sampling
 from physlens.su2.lattice import make_lattice
 from physlens.su2.observables import average_plaquette, polyakov_loop
 
@@ -47,7 +48,7 @@ def test_file_layout_and_provenance(su2_file):
             assert ds[name].dims == ("beta",)
         assert ds.attrs["algorithm"] == "heatbath(KP)+overrelaxation"
         assert ds.attrs["seed"] == p["seed"]
-        assert ds.attrs["beta_c_nt2"] == BETA_C_NT2
+        assert ds.attrs["beta_c_nt2"] == reference(BETA_C_NT2_REF).value == 1.88
         assert "mu = 0 (t)" in ds.attrs["mu_order"] and "physlens_version" in ds.attrs
         # thinning is at least thinning_multiple * tau_int of both observables
         tau = np.maximum(ds["tau_int_plaquette"], ds["tau_int_abs_polyakov_loop"])
@@ -160,7 +161,7 @@ def test_headline_records_of_a_file(su2_file, tmp_path):
     records = write_checks(su2_file, tmp_path / "headline.json", seed=7)
     by_name = {r["name"]: r for r in records}
     peak = by_name["su2.polyakov_susceptibility_peak_beta"]
-    assert peak["value"] in (1.5, 2.5) and peak["reference"] == BETA_C_NT2
+    assert peak["value"] in (1.5, 2.5) and peak["reference"] == 1.88
     assert peak["status"] in ("met", "missed") and peak["uncertainty"] > 0
     assert by_name["su2.abs_polyakov_loop_at_largest_beta"]["status"] == "info"
     assert read_json(tmp_path / "headline.json")["records"] == records

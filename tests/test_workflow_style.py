@@ -175,3 +175,81 @@ def test_every_report_caption_shows_measured_numbers():
     for caption in (ROOT / "workflow" / "report").glob("*.rst"):
         if caption.name not in ("workflow.rst", "environment.rst"):
             assert "snakemake.params.claims.bullets" in caption.read_text(), caption.name
+
+
+# --- seams between rule files, scripts and library ---------------------------------------
+
+# Families of plot rules share one dispatcher script: plot_<stage>_<figure> -> <stage>_plot.py
+# (the script draws the figure of snakemake.rule from physlens.plots.<stage>.FIGURES).
+PLOT_DISPATCHERS = {"interpret_plot", "concepts_plot"}
+
+
+def _rules_and_scripts():
+    for path in RULE_FILES:
+        text = path.read_text()
+        for m in re.finditer(r"^rule (\w+):(.*?)(?=^rule |\Z)", text, re.M | re.S):
+            script = re.search(r'"\.\./scripts/(\w+)\.py"', m.group(2))
+            if script:
+                yield path.name, m.group(1), script.group(1)
+
+
+def test_every_rule_calls_a_script_named_after_it():
+    wrong = [
+        (f, rule, script)
+        for f, rule, script in _rules_and_scripts()
+        if script != rule
+        and not (script in PLOT_DISPATCHERS and rule.startswith(f"plot_{script[: -len('_plot')]}_"))
+    ]
+    assert not wrong, wrong
+    for _, _, script in _rules_and_scripts():
+        assert (ROOT / "workflow" / "scripts" / f"{script}.py").is_file(), script
+
+
+def _globals(text: str) -> set[str]:
+    return set(re.findall(r"^([A-Za-z_]\w*)\s*=", text, re.M))
+
+
+def test_no_rule_file_reads_another_rule_files_globals():
+    """Shared names live in common.smk; a stage file uses only those and its own."""
+    own = {p.name: _globals(p.read_text()) for p in RULE_FILES}
+    for path in RULE_FILES:
+        if path.name == "common.smk":
+            continue
+        text = path.read_text()
+        for other, names in own.items():
+            if other in (path.name, "common.smk"):
+                continue
+            used = sorted(n for n in names if re.search(rf"\b{n}\b", text))
+            assert not used, f"{path.name} reads {other}'s globals {used}"
+
+
+def test_wildcard_constraints_are_declared_in_one_place():
+    files = [
+        p.name for p in RULE_FILES if re.search(r"^wildcard_constraints:", p.read_text(), re.M)
+    ]
+    assert files == ["common.smk"], files
+    assert "wildcard_constraints" not in (ROOT / "Snakefile").read_text()
+
+
+def test_plot_modules_import_without_torch():
+    """Plot rules run in envs/plot.yaml, which has no torch: no plotting module may import it
+    (directly or through training code)."""
+    modules = [p.stem for p in (ROOT / "src" / "physlens" / "plots").glob("*.py")]
+    code = (
+        "import sys, importlib\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError('torch is not in the plot environment')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module('physlens.plots' + ('' if m == '__init__' else '.' + m))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

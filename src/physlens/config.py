@@ -262,7 +262,7 @@ def _concepts_errors(cfg: dict) -> list[str]:
     """The concepts stage's relations to the supervised, unsupervised and Ising keys."""
     if not all(k in cfg for k in ("concepts", "supervised", "unsupervised", "ising")):
         return []
-    from physlens.interpret.concepts_config import concepts_config_errors
+    from physlens.concepts.settings import concepts_config_errors
 
     return concepts_config_errors(cfg)
 

@@ -99,7 +99,10 @@ def headline(
     `ref` names a literature reference in ``resources/references.yaml``
     (:mod:`physlens.references`): its value, uncertainty and full citation become the record's
     reference, unless `reference` is given too (a threshold derived from the reference). A
-    reference not checked against its source text is recorded but not judged ('info').
+    reference value not checked against its source text is recorded but not judged ('info').
+    A qualitative reference (a `claim`, no value) only motivates a criterion the caller sets
+    with `reference=`: that criterion is ours and is judged, and the citation says whether the
+    claim was checked.
 
     JSON has no NaN or infinity: a number that could not be measured (NaN, inf) is recorded
     as null, and a null value with a reference is judged 'missed'.
@@ -109,7 +112,8 @@ def headline(
     checked = True
     if ref is not None:
         lit = literature_reference(ref)
-        checked = lit.checked
+        # a claim has no value to trust or distrust: the caller's own criterion judges
+        checked = lit.checked or lit.value is None
         if reference is None:
             reference, reference_uncertainty = lit.value, lit.uncertainty
         reference_source = (
@@ -219,6 +223,11 @@ def describe(record: dict) -> str:
     if record["reference"] is None:
         return f"{record['name']} = {measured} (recorded, no reference)"
     ref = format_value(record["reference"], record.get("reference_uncertainty"))
+    if record["status"] == "info":
+        return (
+            f"{record['name']} = {measured}; reference {ref} ({record['reference_source']}); "
+            "recorded, not judged: the reference value was not checked against its source"
+        )
     tol = record["tolerance"]
     kind = record["tolerance_kind"]
     crit = {

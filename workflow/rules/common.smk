@@ -1,51 +1,56 @@
+# Shared helpers, included first: paths, resources, config slices, the trained Ising models
+# every interpretation-type stage reads, the one place for global wildcard constraints, and
+# the registry through which each stage names its final and headline files. A stage's
+# .smk reads only these globals and its own, never another stage's.
 from physlens.config import ising_data_mb, su2_data_mb
+from physlens.slices import (
+    classifier_slice,
+    ising_sampling_slice,
+    split_slice,
+    su2_training_slice,
+)
 from physlens.summary import Claims
+from physlens.supervised.names import model_data, model_dirs
 
-# Shared helpers: paths, the list of targets, and per-stage parameter slices.
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
 BENCH = f"{RESULTS}/benchmarks"
 
 ISING_SIZES = sorted(config["ising"]["sizes"])
+# The supervised stage's labels/splits/Z2 signs, and its trained models by name with their
+# data files: what the interpretation-type stages need to rebuild a model's test set.
+SUPERVISED_SPLIT = split_slice(config["supervised"])
+ISING_MODEL_DIRS = model_dirs(config["supervised"], RESULTS)
+ISING_MODEL_DATA = model_data(config["supervised"], RESULTS)
+
+# Each stage registers lambdas, resolved once every stage file has been read;
+# STAGE_TARGETS["<stage>"] -> its final files, STAGE_HEADLINES["<stage>"] -> its
+# headline-number files, merged into results/summary.json.
+STAGE_TARGETS = {}
+STAGE_HEADLINES = {}
 
 
+# The one place for global wildcard constraints. `model` is a supervised model
+# (probe_1x2, classifier_member0) or an autoencoder (ae1, vae2); jobs narrow it further.
 wildcard_constraints:
     L=r"\d+",
+    model=r"probe_\d+x\d+|classifier_member\d+|v?ae\d+",
+    dataset="|".join(config["siamese"]["datasets"]),
 
 
 def ising_params():
     """The Ising settings that determine the samples (not the checks), plus the seed."""
-    ising = {k: v for k, v in config["ising"].items() if k not in ("checks", "sizes")}
-    return {"seed": config["seed"], **ising}
+    return ising_sampling_slice(config)
 
 
 def headline_files():
     """Every per-stage headline file merged into results/summary.json."""
-    return (
-        [f"{RESULTS}/ising/headline.json", f"{RESULTS}/su2/headline.json"]
-        + supervised_headlines()
-        + interpret_headlines()
-        + unsupervised_headlines()
-        + siamese_headlines()
-        + su2_learning_headlines()
-        + representations_headlines()
-        + concepts_headlines()
-    )
+    return [f for stage in STAGE_HEADLINES.values() for f in stage()]
 
 
 def all_targets():
-    return [
-        expand(f"{RESULTS}/ising/L{{L}}.h5", L=ISING_SIZES),
-        f"{RESULTS}/ising/figures/observables.png",
-        f"{RESULTS}/summary.json",
-        f"{RESULTS}/provenance/environment.tsv",
-        supervised_targets(),
-        interpret_targets(),
-        unsupervised_targets(),
-        siamese_targets(),
-        su2_learning_targets(),
-        representations_targets(),
-        concepts_targets(),
+    return [f"{RESULTS}/summary.json"] + [
+        f for stage in STAGE_TARGETS.values() for f in stage()
     ]
 
 
@@ -55,7 +60,7 @@ def minutes(base):
 
 
 def data_mem_mb(floor, per_mb, data_mb):
-    """Memory (MB) of a rule that holds a whole Monte Carlo data set of `data_mb` MB (float32,
+    """Memory (MB) of a job that holds a whole Monte Carlo data set of `data_mb` MB (float32,
     physlens.config.ising_data_mb / su2_data_mb): 600 MB for Python and torch plus `per_mb`
     per MB of data, at least `floor`; larger on each retry (SLURM kills a job over it).
     `per_mb` is calibrated on the default and paper presets (docs/performance.md)."""

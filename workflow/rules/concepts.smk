@@ -1,10 +1,10 @@
-# Concept knobs, counterfactuals and confounders (issue #9, parts 3-4): concept directions in
+# Concept knobs, counterfactuals and confounders: concept directions in
 # an autoencoder's latent space, the smallest latent change that flips a classifier, and a
 # confounded Ising variant with the relevance check that flags it.
-# Library: src/physlens/interpret/{counterfactuals,confounders,concepts}.py; method notes:
+# Library: src/physlens/concepts/ (entry points in pipeline.py), figures in
+# src/physlens/plots/concepts.py; method notes:
 # docs/interpretation.md. Training resume state lives in results/.resume/ (never an output).
-# Needs supervised.smk, interpret.smk and unsupervised.smk: include this file after them.
-from physlens.interpret.concepts_config import (
+from physlens.concepts.settings import (
     CONFOUNDER_DATASETS,
     CONFOUNDER_MODELS,
 )
@@ -16,13 +16,16 @@ CON_CONF = config["concepts"]["confounders"]
 CON_AE = CON_CF["autoencoder"]
 CON_MEMBER = f"{RESULTS}/supervised/classifier/member{CON_CF['classifier_member']}"
 CON_DATA = f"{RESULTS}/ising/L{config['supervised']['classifier']['L']}.h5"
-# The supervised split (SUP_SPLIT); the confounder experiment labels by its own windows.
-CON_CONF_SPLIT = {**SUP_SPLIT, "windows": CON_CONF["windows"]}
+# The supervised split; the confounder experiment labels by its own windows.
+CON_SPLIT = SUPERVISED_SPLIT
+CON_CONF_SPLIT = {**CON_SPLIT, "windows": CON_CONF["windows"]}
+# Everything that shapes one supervised classifier (the confounder models are trained alike).
+CON_CLASSIFIER = classifier_slice(config["supervised"])
 # Data sets the confounder check runs on (confounded always: the figure shows it).
 CON_CHECK_DATA = sorted(set(CON_CONF["check_datasets"]) | {"confounded"})
 
 # Headline-number files of the stage, and its final files (lambdas: see interpret.smk).
-concepts_headlines = lambda: [
+STAGE_HEADLINES["concepts"] = lambda: [
     f"{CON}/counterfactuals/headline.json",
     f"{CON}/confounders/headline_accuracy.json",
 ] + expand(
@@ -30,7 +33,7 @@ concepts_headlines = lambda: [
     cmodel=CONFOUNDER_MODELS,
     cdata=CON_CHECK_DATA,
 )
-concepts_targets = (
+STAGE_TARGETS["concepts"] = (
     lambda: [
         f"{CON}/counterfactuals/figures/counterfactual_pairs.png",
         f"{CON}/counterfactuals/figures/knob_sweeps.png",
@@ -42,7 +45,7 @@ concepts_targets = (
         cmodel=CONFOUNDER_MODELS,
         cdata=CON_CHECK_DATA,
     )
-    + concepts_headlines()
+    + STAGE_HEADLINES["concepts"]()
 )
 
 
@@ -70,7 +73,7 @@ rule concepts_counterfactuals:
         mem_mb=3000,
         runtime=minutes(15),
     params:
-        split=SUP_SPLIT,
+        split=CON_SPLIT,
         counterfactuals=CON_CF,
         seed=config["seed"],
     script:
@@ -155,12 +158,12 @@ rule train_confounder_classifier:
         runtime=minutes(30),
     params:
         split=CON_CONF_SPLIT,
-        classifier=SUP_CLASSIFIER,
+        classifier=CON_CLASSIFIER,
         training=config["training"],
         seed=config["seed"],
         resume=f"{CON_RESUME}/confounders/{{cmodel}}",
     script:
-        "../scripts/concepts_train_classifier.py"
+        "../scripts/train_confounder_classifier.py"
 
 
 rule concepts_confounder_accuracy:
@@ -234,7 +237,7 @@ rule confounder_check:
         attributions=config["interpret"]["attributions"],
         seed=config["seed"],
     script:
-        "../scripts/concepts_confounder_check.py"
+        "../scripts/confounder_check.py"
 
 
 rule plot_concepts_confounders:

@@ -2,7 +2,6 @@
 # bottleneck regression, symbolic fits, relevance propagation and attributions, unit ablation
 # and occlusion, the capacity argument, influence functions and leave-one-window-out retraining.
 # Library: src/physlens/interpret/pipeline.py; method notes: docs/interpretation.md.
-# Needs supervised.smk (its trained models and loss table): include this file after it.
 INT = f"{RESULTS}/interpret"
 INT_CFG = config["interpret"]
 INT_SUP = config["supervised"]
@@ -10,34 +9,20 @@ INT_MODELS = list(INT_CFG["models"])
 INT_PROBES = [m for m in INT_MODELS if m.startswith("probe_")]
 INT_INFLUENCE = INT_CFG["influence_model"]
 # Trained model directory and data file of every model name the config may give.
-INT_MODEL_DIRS = {
-    **{
-        f"probe_{ky}x{kx}": f"{RESULTS}/supervised/probes/{ky}x{kx}"
-        for ky, kx in INT_SUP["probes"]["receptive_fields"]
-    },
-    **{
-        f"classifier_member{k}": f"{RESULTS}/supervised/classifier/member{k}"
-        for k in range(INT_SUP["classifier"]["members"])
-    },
-}
-INT_DATA = {
-    m: f"{RESULTS}/ising/L{INT_SUP['probes' if m.startswith('probe_') else 'classifier']['L']}.h5"
-    for m in INT_MODEL_DIRS
-}
+INT_MODEL_DIRS = ISING_MODEL_DIRS
+INT_DATA = ISING_MODEL_DATA
 # The largest of those data sets (float32 MB), for the memory of the rules that load one.
 INT_DATA_MB = max(
     ising_data_mb(config, INT_SUP[k]["L"]) for k in ("probes", "classifier")
 )
 # The supervised config slice that rebuilds a model's train/val/test split and Z2 signs.
-INT_SPLIT = {
-    k: INT_SUP[k] for k in ("windows", "val_fraction", "test_fraction", "symmetrize")
-}
+INT_SPLIT = SUPERVISED_SPLIT
 INT_OBSERVABLES = INT_CFG["probing"]["observables"]["ising"]
 
-# Called by common.smk. Lambdas, not functions: snakemake --lint asks rule files not to
-# mix rules and function definitions.
+# Registered in common.smk's STAGE_HEADLINES / STAGE_TARGETS. Lambdas, not functions:
+# snakemake --lint asks rule files not to mix rules and function definitions.
 # Headline-number files of the stage, merged into results/summary.json:
-interpret_headlines = (
+STAGE_HEADLINES["interpret"] = (
     lambda: expand(f"{INT}/{{model}}/headline_probing.json", model=INT_MODELS)
     + expand(f"{INT}/{{model}}/headline_attributions.json", model=INT_MODELS)
     + expand(f"{INT}/{{model}}/headline_symbolic.json", model=INT_PROBES)
@@ -48,7 +33,7 @@ interpret_headlines = (
     ]
 )
 # Final files of the stage (figures, tables, headline numbers):
-interpret_targets = (
+STAGE_TARGETS["interpret"] = (
     lambda: expand(
         f"{INT}/{{model}}/figures/{{fig}}.png",
         model=INT_MODELS,
@@ -60,12 +45,8 @@ interpret_targets = (
         f"{INT}/{INT_INFLUENCE}/figures/influence.png",
         f"{INT}/{INT_INFLUENCE}/figures/windows.png",
     ]
-    + interpret_headlines()
+    + STAGE_HEADLINES["interpret"]()
 )
-
-
-wildcard_constraints:
-    model=r"probe_\d+x\d+|classifier_member\d+",
 
 
 rule interpret_probing:

@@ -1,4 +1,10 @@
 # 2D Ising Monte Carlo: one HDF5 file per lattice size, then checks against Onsager.
+STAGE_HEADLINES["ising"] = lambda: [f"{RESULTS}/ising/headline.json"]
+STAGE_TARGETS["ising"] = (
+    lambda: expand(f"{RESULTS}/ising/L{{L}}.h5", L=ISING_SIZES)
+    + [f"{RESULTS}/ising/figures/observables.png"]
+    + STAGE_HEADLINES["ising"]()
+)
 
 
 rule simulate_ising:

@@ -1,28 +1,33 @@
-# Representations and what a unit wants (issue #9, parts 1-2, and parsimony): hidden-layer
+# Representations and what a unit wants: hidden-layer
 # embeddings, CKA/SVCCA similarity across models and seeds, activation maximisation, top-k
 # dataset examples, and BIC parsimony of each interpreted unit's explanations.
-# Library: src/physlens/interpret/{representations,maximisation,parsimony}.py, the stage in
-# src/physlens/interpret/representations_pipeline.py; method notes: docs/interpretation.md.
-# Needs supervised.smk and interpret.smk: include this file after them.
+# Library: src/physlens/representations/ (entry points in pipeline.py), figures in
+# src/physlens/plots/representations.py; method notes: docs/interpretation.md.
+# Reads the supervised stage's models (common.smk: ISING_MODEL_DIRS) and the interpret
+# stage's rankings and symbolic fits (by path).
 #
 # One job per analysis covers every model: each job pays the torch (and UMAP/numba) start-up
 # once, which dominates at these sizes.
 REP = f"{RESULTS}/representations"
 REP_CFG = config["representations"]
 # interpreted units (interpret.models); similarity: every trained probe and ensemble member
-REP_MODELS = INT_MODELS
-REP_PROBES = [m for m in INT_MODEL_DIRS if m.startswith("probe_")]
-REP_MEMBERS = [m for m in INT_MODEL_DIRS if m.startswith("classifier_member")]
+REP_MODELS = list(config["interpret"]["models"])
+REP_PROBES = [m for m in ISING_MODEL_DIRS if m.startswith("probe_")]
+REP_MEMBERS = [m for m in ISING_MODEL_DIRS if m.startswith("classifier_member")]
+# the interpret stage's outputs this stage reads: rankings of every model, symbolic fits of
+# the interpreted probes
+REP_INT = f"{RESULTS}/interpret"
+REP_SYMBOLIC_MODELS = [m for m in REP_MODELS if m.startswith("probe_")]
 REP_COMMON = {
     k: v for k, v in REP_CFG.items() if k in ("samples_per_temperature", "layer_view")
 }
 
 # Headline-number files of the stage, and its final files (lambdas: see interpret.smk).
-representations_headlines = lambda: [
+STAGE_HEADLINES["representations"] = lambda: [
     f"{REP}/headline_{k}.json"
     for k in ("embeddings", "similarity", "maximisation", "parsimony")
 ]
-representations_targets = (
+STAGE_TARGETS["representations"] = (
     lambda: expand(
         f"{REP}/{{model}}/figures/{{fig}}.png",
         model=REP_MODELS,
@@ -33,15 +38,15 @@ representations_targets = (
         f"{REP}/figures/parsimony.png",
         f"{REP}/parsimony.csv",
     ]
-    + representations_headlines()
+    + STAGE_HEADLINES["representations"]()
 )
 
 
 rule representations_embeddings:
     input:
-        models=[f"{INT_MODEL_DIRS[m]}/model.pt" for m in REP_MODELS],
-        metas=[f"{INT_MODEL_DIRS[m]}/model.json" for m in REP_MODELS],
-        data=sorted({INT_DATA[m] for m in REP_MODELS}),
+        models=[f"{ISING_MODEL_DIRS[m]}/model.pt" for m in REP_MODELS],
+        metas=[f"{ISING_MODEL_DIRS[m]}/model.json" for m in REP_MODELS],
+        data=sorted({ISING_MODEL_DATA[m] for m in REP_MODELS}),
     output:
         h5=expand(f"{REP}/{{model}}/embeddings.h5", model=REP_MODELS),
         headline=f"{REP}/headline_embeddings.json",
@@ -57,19 +62,19 @@ rule representations_embeddings:
         runtime=minutes(20),
     params:
         models=REP_MODELS,
-        data={m: INT_DATA[m] for m in REP_MODELS},
-        split=INT_SPLIT,
+        data={m: ISING_MODEL_DATA[m] for m in REP_MODELS},
+        split=SUPERVISED_SPLIT,
         cfg={**REP_COMMON, "embeddings": REP_CFG["embeddings"]},
         seed=config["seed"],
     script:
-        "../scripts/representations.py"
+        "../scripts/representations_embeddings.py"
 
 
 rule representations_similarity:
     input:
-        models=[f"{INT_MODEL_DIRS[m]}/model.pt" for m in REP_PROBES + REP_MEMBERS],
-        metas=[f"{INT_MODEL_DIRS[m]}/model.json" for m in REP_PROBES + REP_MEMBERS],
-        data=sorted({INT_DATA[m] for m in REP_PROBES + REP_MEMBERS}),
+        models=[f"{ISING_MODEL_DIRS[m]}/model.pt" for m in REP_PROBES + REP_MEMBERS],
+        metas=[f"{ISING_MODEL_DIRS[m]}/model.json" for m in REP_PROBES + REP_MEMBERS],
+        data=sorted({ISING_MODEL_DATA[m] for m in REP_PROBES + REP_MEMBERS}),
     output:
         h5=f"{REP}/similarity.h5",
         headline=f"{REP}/headline_similarity.json",
@@ -86,19 +91,19 @@ rule representations_similarity:
     params:
         models=REP_PROBES + REP_MEMBERS,
         probes=REP_PROBES,
-        data={m: INT_DATA[m] for m in REP_PROBES + REP_MEMBERS},
-        split=INT_SPLIT,
+        data={m: ISING_MODEL_DATA[m] for m in REP_PROBES + REP_MEMBERS},
+        split=SUPERVISED_SPLIT,
         cfg={**REP_COMMON, "similarity": REP_CFG["similarity"]},
         seed=config["seed"],
     script:
-        "../scripts/representations.py"
+        "../scripts/representations_similarity.py"
 
 
 rule representations_maximisation:
     input:
-        models=[f"{INT_MODEL_DIRS[m]}/model.pt" for m in REP_MODELS],
-        metas=[f"{INT_MODEL_DIRS[m]}/model.json" for m in REP_MODELS],
-        data=sorted({INT_DATA[m] for m in REP_MODELS}),
+        models=[f"{ISING_MODEL_DIRS[m]}/model.pt" for m in REP_MODELS],
+        metas=[f"{ISING_MODEL_DIRS[m]}/model.json" for m in REP_MODELS],
+        data=sorted({ISING_MODEL_DATA[m] for m in REP_MODELS}),
     output:
         h5=expand(f"{REP}/{{model}}/maximisation.h5", model=REP_MODELS),
         headline=f"{REP}/headline_maximisation.json",
@@ -114,21 +119,21 @@ rule representations_maximisation:
         runtime=minutes(20),
     params:
         models=REP_MODELS,
-        data={m: INT_DATA[m] for m in REP_MODELS},
-        split=INT_SPLIT,
+        data={m: ISING_MODEL_DATA[m] for m in REP_MODELS},
+        split=SUPERVISED_SPLIT,
         cfg={"maximisation": REP_CFG["maximisation"]},
         seed=config["seed"],
     script:
-        "../scripts/representations.py"
+        "../scripts/representations_maximisation.py"
 
 
 rule representations_parsimony:
     input:
-        models=[f"{INT_MODEL_DIRS[m]}/model.pt" for m in REP_MODELS],
-        metas=[f"{INT_MODEL_DIRS[m]}/model.json" for m in REP_MODELS],
-        data=sorted({INT_DATA[m] for m in REP_MODELS}),
-        rankings=expand(f"{INT}/{{model}}/ranking.h5", model=REP_MODELS),
-        symbolic=expand(f"{INT}/{{model}}/symbolic.json", model=INT_PROBES),
+        models=[f"{ISING_MODEL_DIRS[m]}/model.pt" for m in REP_MODELS],
+        metas=[f"{ISING_MODEL_DIRS[m]}/model.json" for m in REP_MODELS],
+        data=sorted({ISING_MODEL_DATA[m] for m in REP_MODELS}),
+        rankings=expand(f"{REP_INT}/{{model}}/ranking.h5", model=REP_MODELS),
+        symbolic=expand(f"{REP_INT}/{{model}}/symbolic.json", model=REP_SYMBOLIC_MODELS),
     output:
         table=f"{REP}/parsimony.csv",
         headline=f"{REP}/headline_parsimony.json",
@@ -144,14 +149,14 @@ rule representations_parsimony:
         runtime=minutes(10),
     params:
         models=REP_MODELS,
-        symbolic_models=INT_PROBES,
-        data={m: INT_DATA[m] for m in REP_MODELS},
-        split=INT_SPLIT,
+        symbolic_models=REP_SYMBOLIC_MODELS,
+        data={m: ISING_MODEL_DATA[m] for m in REP_MODELS},
+        split=SUPERVISED_SPLIT,
         cfg={"parsimony": REP_CFG["parsimony"]},
-        symbolic_link=INT_CFG["symbolic"]["link"],
+        symbolic_link=config["interpret"]["symbolic"]["link"],
         seed=config["seed"],
     script:
-        "../scripts/representations.py"
+        "../scripts/representations_parsimony.py"
 
 
 # One job draws every figure of the stage (each with its own caption): four plotting jobs
@@ -206,4 +211,4 @@ rule plot_representations:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/representations_plot.py"
+        "../scripts/plot_representations.py"

@@ -6,13 +6,13 @@ SIA_RESUME = f"{RESULTS}/.resume/siamese"
 
 
 # Helpers are lambdas: `snakemake --lint` flags a rule file that also holds `def` functions.
-# siamese_headlines(): the headline-number files of this stage (merged into results/summary.json).
-siamese_headlines = lambda: expand(
+# STAGE_HEADLINES["siamese"](): the headline-number files of this stage (merged into results/summary.json).
+STAGE_HEADLINES["siamese"] = lambda: expand(
     f"{SIA}/{{dataset}}/headline.json", dataset=config["siamese"]["datasets"]
 ) + [f"{TWIN}/headline.json"]
 
-# siamese_targets(): the final files of this stage (figures, tables, headline numbers).
-siamese_targets = (
+# STAGE_TARGETS["siamese"](): the final files of this stage (figures, tables, headline numbers).
+STAGE_TARGETS["siamese"] = (
     lambda: [
         expand(
             f"{SIA}/{{dataset}}/figures/{{fig}}.png",
@@ -22,7 +22,7 @@ siamese_targets = (
         f"{TWIN}/figures/predictions.png",
         f"{TWIN}/figures/benchmark.png",
     ]
-    + siamese_headlines()
+    + STAGE_HEADLINES["siamese"]()
 )
 
 # The config slices that fix the pair data sets and the networks' weights (rule params).
@@ -39,10 +39,6 @@ TWIN_INPUTS = (
     if "ising_energy" in config["twin"]["tasks"]
     else {}
 )
-
-
-wildcard_constraints:
-    dataset="|".join(config["siamese"]["datasets"]),
 
 
 rule siamese_pairs:

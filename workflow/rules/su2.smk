@@ -1,4 +1,6 @@
 # SU(2) lattice gauge theory: heat bath + overrelaxation configurations for every beta.
+STAGE_HEADLINES["su2"] = lambda: [f"{RESULTS}/su2/headline.json"]
+STAGE_TARGETS["su2"] = STAGE_HEADLINES["su2"]
 
 
 rule simulate_su2:

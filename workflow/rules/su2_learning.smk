@@ -6,30 +6,19 @@ S2L = f"{RESULTS}/su2_learning"
 S2L_RESUME = f"{RESULTS}/.resume/su2_learning"
 S2L_MEMBERS = list(range(config["su2_learning"]["classifier"]["members"]))
 # Everything that shapes the labels, splits and classifiers (not beta_c or probing).
-S2L_TRAIN = {
-    k: v
-    for k, v in config["su2_learning"].items()
-    if k not in ("beta_c", "probing", "classifier")
-} | {
-    "classifier": {
-        k: v for k, v in config["su2_learning"]["classifier"].items() if k != "members"
-    }
-}
+S2L_TRAIN = su2_training_slice(config["su2_learning"])
 # The slice that fixes labels, splits and centre flips (what prediction needs).
-S2L_SPLIT = {
-    k: config["su2_learning"][k]
-    for k in ("windows", "val_fraction", "test_fraction", "symmetrize")
-}
+S2L_SPLIT = split_slice(config["su2_learning"])
 
-# Called by common.smk. Lambdas, not functions: snakemake --lint asks rule files not to
-# mix rules and function definitions.
+# Registered in common.smk's STAGE_HEADLINES / STAGE_TARGETS. Lambdas, not functions:
+# snakemake --lint asks rule files not to mix rules and function definitions.
 # Headline-number files of the stage, merged into results/summary.json:
-su2_learning_headlines = lambda: [
+STAGE_HEADLINES["su2_learning"] = lambda: [
     f"{S2L}/headline_beta_c.json",
     f"{S2L}/probing/headline.json",
 ]
 # Final files of the stage (figures, tables, headline numbers):
-su2_learning_targets = (
+STAGE_TARGETS["su2_learning"] = (
     lambda: [
         f"{S2L}/figures/p_deconfined.png",
         f"{S2L}/figures/logit_vs_polyakov.png",
@@ -37,7 +26,7 @@ su2_learning_targets = (
         f"{S2L}/beta_c.csv",
         f"{S2L}/probing/ranking.h5",
     ]
-    + su2_learning_headlines()
+    + STAGE_HEADLINES["su2_learning"]()
 )
 
 
@@ -164,7 +153,7 @@ rule plot_su2_p_deconfined:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/su2_plot_p_deconfined.py"
+        "../scripts/plot_su2_p_deconfined.py"
 
 
 rule plot_su2_logit_vs_polyakov:
@@ -188,7 +177,7 @@ rule plot_su2_logit_vs_polyakov:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/su2_plot_logit_vs_polyakov.py"
+        "../scripts/plot_su2_logit_vs_polyakov.py"
 
 
 rule plot_su2_plaquette:
@@ -212,4 +201,4 @@ rule plot_su2_plaquette:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/su2_plot_plaquette.py"
+        "../scripts/plot_su2_plaquette.py"

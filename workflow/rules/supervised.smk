@@ -10,24 +10,19 @@ SUP_PROBES = [
     f"{ky}x{kx}" for ky, kx in config["supervised"]["probes"]["receptive_fields"]
 ] + ["constant"]
 # The config slice that fixes labels and train/val/test splits.
-SUP_SPLIT = {
-    k: config["supervised"][k]
-    for k in ("windows", "val_fraction", "test_fraction", "symmetrize")
-}
+SUP_SPLIT = SUPERVISED_SPLIT
 # Everything that shapes one classifier (the ensemble size only adds members).
-SUP_CLASSIFIER = {
-    k: v for k, v in config["supervised"]["classifier"].items() if k != "members"
-}
+SUP_CLASSIFIER = classifier_slice(config["supervised"])
 
-# Called by common.smk. Lambdas, not functions: snakemake --lint asks rule files not to
-# mix rules and function definitions.
+# Registered in common.smk's STAGE_HEADLINES / STAGE_TARGETS. Lambdas, not functions:
+# snakemake --lint asks rule files not to mix rules and function definitions.
 # Headline-number files of the stage, merged into results/summary.json:
-supervised_headlines = lambda: [
+STAGE_HEADLINES["supervised"] = lambda: [
     f"{SUP}/headline_tc.json",
     f"{SUP}/probes/headline.json",
 ]
 # Final files of the stage (figures, tables, headline numbers):
-supervised_targets = (
+STAGE_TARGETS["supervised"] = (
     lambda: [
         f"{SUP}/figures/p_ordered.png",
         f"{SUP}/figures/tc_extrapolation.png",
@@ -37,7 +32,7 @@ supervised_targets = (
         f"{SUP}/probes/loss_table.csv",
         f"{SUP}/probes/decision_functions.csv",
     ]
-    + supervised_headlines()
+    + STAGE_HEADLINES["supervised"]()
 )
 
 

@@ -15,22 +15,18 @@ UNSUP_DATA_PARAMS = {
 }
 # Final files of the stage, and its headline-number files (merged into results/summary.json).
 # (Lambdas, not defs: `snakemake --lint` flags rule files that mix rules and functions.)
-unsupervised_headlines = lambda: [f"{UNSUP}/pca/headline.json"] + expand(
+STAGE_HEADLINES["unsupervised"] = lambda: [f"{UNSUP}/pca/headline.json"] + expand(
     f"{UNSUP}/{{model}}/headline.json", model=UNSUP_MODELS
 )
-unsupervised_targets = (
+STAGE_TARGETS["unsupervised"] = (
     lambda: [
         f"{UNSUP}/figures/latent_scatter.png",
         f"{UNSUP}/figures/latent_vs_temperature.png",
         f"{UNSUP}/figures/pca_components.png",
         f"{UNSUP}/figures/pca_magnetization.png",
     ]
-    + unsupervised_headlines()
+    + STAGE_HEADLINES["unsupervised"]()
 )
-
-
-wildcard_constraints:
-    model=r"v?ae\d+",
 
 
 rule unsupervised_pca:
@@ -81,7 +77,7 @@ rule train_autoencoder:
         training=config["training"],
         resume=f"{UNSUP_RESUME}/{{model}}",
     script:
-        "../scripts/unsupervised_train.py"
+        "../scripts/train_autoencoder.py"
 
 
 rule unsupervised_analyse:
@@ -133,7 +129,7 @@ rule plot_unsupervised_latent:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/unsupervised_plot_latent.py"
+        "../scripts/plot_unsupervised_latent.py"
 
 
 rule plot_unsupervised_curves:
@@ -157,7 +153,7 @@ rule plot_unsupervised_curves:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/unsupervised_plot_curves.py"
+        "../scripts/plot_unsupervised_curves.py"
 
 
 rule plot_unsupervised_pca_components:
@@ -181,7 +177,7 @@ rule plot_unsupervised_pca_components:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/unsupervised_plot_pca_components.py"
+        "../scripts/plot_unsupervised_pca_components.py"
 
 
 rule plot_unsupervised_pca_magnetization:
@@ -205,4 +201,4 @@ rule plot_unsupervised_pca_magnetization:
     params:
         claims=CLAIMS,
     script:
-        "../scripts/unsupervised_plot_pca_magnetization.py"
+        "../scripts/plot_unsupervised_pca_magnetization.py"

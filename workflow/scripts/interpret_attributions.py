@@ -3,7 +3,8 @@ import sys
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.interpret.pipeline import load_model_data, run_attributions  # noqa: E402
+from physlens.interpret.pipeline import run_attributions  # noqa: E402
+from physlens.modeldata import load_model_data  # noqa: E402
 from physlens.training import configure_torch  # noqa: E402
 
 log = setup(snakemake)

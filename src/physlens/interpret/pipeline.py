@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -19,11 +18,12 @@ import numpy as np
 import xarray as xr
 
 from physlens.config import TC_EXACT
-from physlens.io import load_dataset, to_netcdf_atomic
+from physlens.io import to_netcdf_atomic
+from physlens.modeldata import ModelData, decision_logit, per_temperature, pooled_hidden
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
-from physlens.supervised.data import ORDERED, UNLABELLED, spins_array
+from physlens.supervised.data import ORDERED, UNLABELLED
 
 # torch, captum, sympy and scikit-learn are imported where they are used: the figure rules
 # import this module too, and on a loaded 2-core machine those imports cost ~10 s per job.
@@ -34,99 +34,10 @@ log = logging.getLogger(__name__)
 STAGE = "interpret"
 # Observables that are exact affine functions of the energy on any configuration.
 ENERGY_GROUP = ("energy", "nn_correlation", "domain_wall_density")
-SPLIT_KEYS = ("windows", "val_fraction", "test_fraction", "symmetrize")
 
 
 def stage_seed(seed: int, model_name: str, *keys) -> int:
     return derive_seed(seed, STAGE, model_name, *keys)
-
-
-def _identity(t):
-    return t
-
-
-# --- models and their data ------------------------------------------------------------------
-
-
-@dataclass
-class ModelData:
-    """A trained model with the data file it was trained on, split as in training."""
-
-    name: str
-    model: nn.Module
-    meta: dict
-    ds: xr.Dataset
-    labels: np.ndarray  # per temperature: 1 ordered, 0 disordered, -1 between
-    split: object  # physlens.supervised.data.Split
-    signs: np.ndarray | None
-
-    def samples(self, part: str = "test"):
-        """(configurations (n, L, L) float32, temperatures (n,), labels (n,)) of a split part."""
-        idx = getattr(self.split, part)
-        T = self.ds["temperature"].values[idx[0]]
-        return spins_array(self.ds, idx, self.signs), T, self.labels[idx[0]]
-
-    def kernel(self) -> tuple[int, int] | None:
-        """Receptive field (ky, kx) of a probing net; None for other models."""
-        arch = self.meta["architecture"]
-        return tuple(arch["kernel"]) if arch.get("name") == "probe" else None
-
-
-def load_model_data(name: str, pt, meta_path, data_path, split_cfg: dict, seed: int) -> ModelData:
-    """Model + data + the supervised stage's split and Z2 signs (checksums checked)."""
-    from physlens.supervised.data import load_ising
-    from physlens.supervised.pipeline import phase_split
-    from physlens.training import load_model
-
-    model, meta = load_model(pt, meta_path, data_path=data_path)
-    ds = load_ising(data_path)
-    missing = [k for k in SPLIT_KEYS if k not in split_cfg]
-    if missing:
-        raise KeyError(f"supervised config slice lacks {missing} (needed to rebuild the split)")
-    labels, split, signs = phase_split(ds, split_cfg, seed, *meta["split_keys"])
-    return ModelData(name, model.eval(), meta, ds, labels, split, signs)
-
-
-def decision_logit(model: nn.Module, x) -> np.ndarray:
-    """The decision neuron: the pre-sigmoid logit the physlens models return (float64)."""
-    from physlens.training import predict
-
-    return predict(model, x, transform=_identity)
-
-
-def hidden_layer(model: nn.Module) -> nn.Module | None:
-    """The last hidden layer before the lattice average (None for models without one)."""
-    if hasattr(model, "act"):  # ProbeNet: conv -> act -> mean -> head
-        return model.act
-    if hasattr(model, "features"):  # PhaseCNN: features -> mean -> |.| -> head
-        return model.features
-    return None
-
-
-def pooled_hidden(model: nn.Module, x, batch_size: int = 1024) -> np.ndarray | None:
-    """Lattice-averaged activations of :func:`hidden_layer` (n, channels): what the head sees."""
-    import torch
-
-    layer = hidden_layer(model)
-    if layer is None:
-        return None
-    out = []
-    handle = layer.register_forward_hook(lambda _m, _i, o: out.append(o.mean(dim=(-2, -1))))
-    try:
-        X = torch.as_tensor(x, dtype=torch.float32)
-        with torch.no_grad():
-            for chunk in torch.split(X, batch_size):
-                model(chunk)
-    finally:
-        handle.remove()
-    H = torch.cat(out).double().numpy()
-    # a Z2-odd phase CNN feeds |pooled features| to its head
-    return np.abs(H) if getattr(model, "z2_odd", False) else H
-
-
-def per_temperature(T: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the first k samples at every temperature (the split is already random)."""
-    return np.concatenate([np.flatnonzero(T == t)[:k] for t in np.unique(T)])
 
 
 # every headline of this module belongs to its stage
@@ -207,7 +118,8 @@ def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) ->
                 reference=min_rho,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Wetzel 2017: F(S) = sigmoid(w Q(S) + b)",
+                reference_source="F(S) = sigmoid(w Q(S) + b)",
+                ref="ws2017_decision_function",
             )
         )
         recs.append(
@@ -325,7 +237,8 @@ def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline
                 reference=1.0,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Wetzel & Scherzer 2017",
+                reference_source="the minimal receptive field",
+                ref="ws2017_ising_energy",
                 description=f"smallest sufficient receptive field is 1x2 (found {res['sufficient']})",
             )
         )
@@ -336,7 +249,8 @@ def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline
                 reference=1.0,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Wetzel & Scherzer 2017",
+                reference_source="the capacity cliff below 1x2",
+                ref="ws2017_ising_energy",
                 description=f"performance drops from 1x2 to a smaller field (found {drop.get('from')} -> {drop.get('to')})",
             )
         )
@@ -505,7 +419,8 @@ def run_influence(md: ModelData, influence_cfg: dict, seed: int, out_h5, out_hea
                 reference=0.8,
                 tolerance=0.0,
                 tolerance_kind="at_least",
-                reference_source="Koh & Liang 2017: influence functions vs leave-one-out retraining",
+                reference_source="influence functions vs leave-one-out retraining",
+                ref="koh_liang_2017_influence",
                 description=f"Pearson r between predicted and actual test-loss changes, {len(removed)} leave-one-out "
                 f"retrainings ({cfg['method']} inverse Hessian, l2 = {cfg['l2']})",
             ),
@@ -602,7 +517,7 @@ def run_windows(
                 f"interpret.{md.name}.window_reference_tc",
                 tc_full,
                 reference=TC_EXACT,
-                reference_source="Onsager 1944",
+                reference_source="exact result: Onsager 1944, Tc = 2 / ln(1 + sqrt 2)",
                 tolerance=0.05,
                 tolerance_kind="relative",
                 description="1/2 crossing of the retrained reference model's mean P(ordered) at one size, no "
@@ -785,7 +700,8 @@ def run_symbolic(
             reference=1.0,
             tolerance=0.0,
             tolerance_kind="at_least",
-            reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
+            reference_source="the 1x2 net computes the energy",
+            ref="ws2017_ising_energy",
         )
         if md.kernel() == (1, 2)
         else {}
@@ -810,147 +726,3 @@ def run_symbolic(
         seed=seed,
     )
     return ex
-
-
-# --- figures ---------------------------------------------------------------------------------
-
-
-def _save(fig, path) -> None:
-    from physlens.plots import save_figure  # matplotlib only when a figure is drawn
-
-    save_figure(fig, path)
-
-
-def figure_ranking(ranking_h5, out_png) -> None:
-    from physlens.plots.interpret_probing import plot_observable_ranking
-
-    r = load_dataset(ranking_h5)
-    _save(
-        plot_observable_ranking(
-            r, title=f"{r.attrs.get('model', '')}: bottleneck regression of the decision logit"
-        ),
-        out_png,
-    )
-
-
-def figure_attributions(h5, out_png) -> None:
-    from physlens.plots.interpret_attributions import plot_relevance_maps
-
-    plot_relevance_maps(load_dataset(h5), out_png)
-
-
-def figure_ablation(units_h5, occlusion_h5, out_units, out_occlusion) -> None:
-    from physlens.plots.interpret_attributions import plot_ablation, plot_occlusion
-
-    plot_ablation(load_dataset(units_h5), out_units)
-    occ = load_dataset(occlusion_h5)
-    plot_occlusion(occ.set_coords("temperature") if "temperature" in occ else occ, out_occlusion)
-
-
-def figure_symbolic(pareto_h5, out_png) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ds = load_dataset(pareto_h5)
-    sel = ds["selected"].values.astype(bool)
-    fig, ax = plt.subplots(figsize=(6.5, 4.0), layout="constrained")
-    ax.plot(ds.complexity, ds.loss, "o-", color="0.4", label="Pareto front")
-    ax.plot(
-        ds.complexity[sel], ds.loss[sel], "o", ms=11, mfc="none", mec="C3", mew=2, label="chosen"
-    )
-    ax.set_yscale("log")
-    ax.set_xlabel("complexity (nodes)")
-    ax.set_ylabel("fit loss")
-    ax.set_title(
-        f"{ds.attrs.get('model', '')}: {ds.attrs.get('explained', '')} = {ds.attrs.get('formula', '')}\n"
-        f"held-out R² {float(ds.attrs.get('heldout_r2', np.nan)):.4f}; {ds.attrs.get('algorithm', '')}",
-        fontsize=8,
-    )
-    ax.legend(fontsize=8)
-    _save(fig, out_png)
-
-
-def figure_capacity(h5, out_png) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ds = load_dataset(h5).sortby("capacity")
-    fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
-    x = np.arange(ds.sizes["receptive_field"])
-    ax.semilogy(x, ds.val_loss, "o-", label="validation")
-    ax.semilogy(x, ds.train_loss, "s--", label="training")
-    ax.set_xticks(x, [str(v) for v in ds.receptive_field.values])
-    ax.set_xlabel("receptive field")
-    ax.set_ylabel("loss (nats per sample)")
-    a = ds.attrs
-    ax.set_title(
-        f"sufficient: {a.get('sufficient')}; drop: {a.get('drop_from') or '-'} → {a.get('drop_to') or '-'}",
-        fontsize=9,
-    )
-    ax.legend(fontsize=8)
-    _save(fig, out_png)
-
-
-def figure_influence(h5, out_png) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ds = load_dataset(h5)
-    fig, ax = plt.subplots(figsize=(4.5, 4.2), layout="constrained")
-    ax.plot(ds.actual, ds.predicted, "o")
-    lim = float(np.nanmax(np.abs(np.r_[ds.actual.values, ds.predicted.values]))) or 1.0
-    ax.plot([-lim, lim], [-lim, lim], "k:", lw=1)
-    ax.set_xlabel("actual Δ test loss (leave-one-out retraining)")
-    ax.set_ylabel("predicted Δ test loss (influence)")
-    ax.set_title(
-        f"{ds.attrs.get('model', '')}: Pearson r = {float(ds.attrs['pearson_r']):.3f}", fontsize=9
-    )
-    _save(fig, out_png)
-
-
-def figure_windows(h5, out_png) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ds = load_dataset(h5)
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.4), layout="constrained")
-    labels = [f"[{lo:.2f}, {hi:.2f})" for lo, hi in zip(ds.T_lo.values, ds.T_hi.values)]
-    x = np.arange(len(labels))
-    axes[0].bar(x, ds.delta_val_loss)
-    axes[0].set_ylabel("Δ validation loss")
-    axes[1].bar(x, ds.delta_tc)
-    axes[1].set_ylabel("Δ Tc (1/2 crossing)")
-    for ax in axes:
-        ax.set_xticks(x, labels, rotation=30, fontsize=7)
-        ax.set_xlabel("temperature window left out")
-        ax.axhline(0, color="k", lw=0.8)
-    fig.suptitle(
-        f"{ds.attrs.get('model', '')}: leave-one-temperature-window-out retraining", fontsize=9
-    )
-    _save(fig, out_png)
-
-
-FIGURES = {
-    "plot_interpret_ranking": figure_ranking,
-    "plot_interpret_symbolic": figure_symbolic,
-    "plot_interpret_attributions": figure_attributions,
-    "plot_interpret_ablation": figure_ablation,
-    "plot_interpret_capacity": figure_capacity,
-    "plot_interpret_influence": figure_influence,
-    "plot_interpret_windows": figure_windows,
-}
-
-
-def draw_figure(rule: str, inputs: list, outputs: list) -> None:
-    """The figure of a plot rule: its result files in, its figure files out."""
-    if rule not in FIGURES:
-        raise KeyError(f"no figure for rule {rule!r} (known: {sorted(FIGURES)})")
-    FIGURES[rule](*inputs, *outputs)

@@ -337,7 +337,8 @@ def ranking_headlines(
     expected: str,
     stage: str = "interpret",
     min_abs_spearman: float = 0.95,
-    reference_source: str = "Wetzel: bottleneck neuron F(S) = sigmoid(w Q(S) + b)",
+    reference_source: str = "bottleneck neuron F(S) = sigmoid(w Q(S) + b)",
+    ref: str | None = "ws2017_decision_function",
 ) -> list[dict]:
     """Headline records for one neuron's ranking: |rho| of the observable the physics expects
     (met when >= min_abs_spearman), and whether it (or an exact equivalent) ranks first."""
@@ -356,6 +357,7 @@ def ranking_headlines(
             tolerance=0.0,
             tolerance_kind="at_least",
             reference_source=reference_source,
+            ref=ref,
             description=f"|Spearman| between the {network} neuron and {expected}",
         ),
         headline(
@@ -366,6 +368,7 @@ def ranking_headlines(
             tolerance=0.0,
             tolerance_kind="at_least",
             reference_source=reference_source,
+            ref=ref,
             description=(
                 f"{expected} (or an exactly equivalent observable) ranks first for the "
                 f"{network} neuron; top: {', '.join(top_observables(ranking))}"

@@ -103,7 +103,10 @@ def headline_records(table: pd.DataFrame, sigma: float) -> list[dict]:
     """Aggregated headline records (worst temperature decides) plus tau_int near Tc."""
     records = []
     L_max = int(table["L"].max())
-    sources = {"energy": "Onsager 1944", "abs_magnetization": "Yang 1952"}
+    sources = {
+        "energy": "exact result, computed in code: Onsager 1944 (physlens.ising.exact)",
+        "abs_magnetization": "exact result, computed in code: Yang 1952 (physlens.ising.exact)",
+    }
     for observable, source in sources.items():
         rows = table[table["compared_with_onsager"] & (table["observable"] == observable)]
         if rows.empty:
@@ -141,7 +144,7 @@ def headline_records(table: pd.DataFrame, sigma: float) -> list[dict]:
                 stage=STAGE,
                 uncertainty=w["error"],
                 reference=w["kaufman"],
-                reference_source="Kaufman 1949",
+                reference_source="exact result, computed in code: Kaufman 1949 (physlens.ising.exact)",
                 tolerance=sigma,
                 tolerance_kind="sigma",
                 description=(

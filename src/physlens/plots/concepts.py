@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from physlens.plots import save_figure  # noqa: E402
+from physlens.io import load_dataset  # noqa: E402
+from physlens.plots import save_figure, use_style  # noqa: E402
 
 SHORT = {
     "lrp": "LRP",
@@ -53,6 +54,7 @@ def plot_counterfactual_pairs(ds, path, n_per_direction: int = 3) -> None:
     """Per row one counterfactual: the starting configuration, its decoded version (expected
     spins), the decoded counterfactual, and their difference, with P(ordered) and the
     observables of the decoded configurations in the titles."""
+    use_style()
     rows = _pick(ds, n_per_direction)
     fig, axes = plt.subplots(len(rows), 4, figsize=(9.2, 2.45 * len(rows)), squeeze=False)
     for r, i in enumerate(rows):
@@ -98,6 +100,7 @@ def plot_counterfactual_pairs(ds, path, n_per_direction: int = 3) -> None:
 def plot_knob_sweeps(knobs, path) -> None:
     """Top: P(ordered) as each concept knob is turned; bottom: |M| and energy of the decoded
     configurations along the same knob (they move together when the knobs are collinear)."""
+    use_style()
     concepts = [str(c) for c in knobs["concept"].values]
     fig, axes = plt.subplots(
         2, len(concepts), figsize=(3.6 * len(concepts), 5.6), squeeze=False, sharey="row"
@@ -140,6 +143,7 @@ def plot_confounder_relevance(clean, confounded, accuracy, path) -> None:
     """Clean and confounded model side by side, on the same marked (confounded) test samples:
     one ordered example and its relevance under each model, then the mean |relevance| over all
     explained samples; one row per explainer. The dashed box is the marker region."""
+    use_style()
     explainers = [str(e) for e in clean["explainer"].values]
     region = [int(v) for v in np.atleast_1d(clean.attrs["marker_region"])]
     ordered = np.flatnonzero(clean["label"].values == 1)
@@ -188,3 +192,30 @@ def plot_confounder_relevance(clean, confounded, accuracy, path) -> None:
     )
     fig.tight_layout()
     save_figure(fig, path)
+
+
+# --- the plot rules (plot_concepts_<figure>): result files in, figure files out ---------
+
+
+def figure_counterfactuals(cf_h5, knobs_h5, out_pairs, out_knobs) -> None:
+    plot_counterfactual_pairs(load_dataset(cf_h5), out_pairs)
+    plot_knob_sweeps(load_dataset(knobs_h5), out_knobs)
+
+
+def figure_confounders(clean_h5, confounded_h5, accuracy_h5, out_png) -> None:
+    plot_confounder_relevance(
+        load_dataset(clean_h5), load_dataset(confounded_h5), load_dataset(accuracy_h5), out_png
+    )
+
+
+FIGURES = {
+    "plot_concepts_counterfactuals": figure_counterfactuals,
+    "plot_concepts_confounders": figure_confounders,
+}
+
+
+def draw_figure(rule: str, inputs: list, outputs: list) -> None:
+    """The figure(s) of a plot rule: its result files in, its figure files out."""
+    if rule not in FIGURES:
+        raise KeyError(f"no figure for rule {rule!r} (known: {sorted(FIGURES)})")
+    FIGURES[rule](*inputs, *outputs)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from physlens.plots import save_figure  # noqa: E402
+from physlens.plots import save_figure, use_style  # noqa: E402
 
 
 def _ordered_and_disordered(ds, samples):
@@ -37,6 +37,7 @@ def plot_relevance_maps(ds, path, explainers: Sequence[str] | None = None, sampl
     the coldest (ordered) and hottest (disordered) samples and every explainer are shown.
     Maps use a diverging scale centred on 0, shared along each row.
     """
+    use_style()
     explainers = list(ds["explainer"].values) if explainers is None else list(explainers)
     rows = _ordered_and_disordered(ds, samples)
     fig, axes = plt.subplots(
@@ -63,6 +64,7 @@ def plot_relevance_maps(ds, path, explainers: Sequence[str] | None = None, sampl
 
 def plot_ablation(ds, path) -> None:
     """Heat map of the loss change when each unit is silenced (rows: extra dims, e.g. models)."""
+    use_style()
     delta = ds["delta_loss"]
     table = delta.values[None, :] if delta.ndim == 1 else delta.transpose(..., "unit").values
     ylabels = (
@@ -94,6 +96,7 @@ def plot_ablation(ds, path) -> None:
 def plot_occlusion(ds, path, samples=None) -> None:
     """Occlusion maps (output change when each patch is masked) beside the configurations,
     plus the map averaged over all samples."""
+    use_style()
     rows = _ordered_and_disordered(ds, samples)
     fig, axes = plt.subplots(
         1, 2 * len(rows) + 1, figsize=(2.4 * (2 * len(rows) + 1), 2.6), squeeze=False

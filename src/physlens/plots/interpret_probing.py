@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from physlens.plots import use_style  # noqa: E402
+
 
 def plot_observable_ranking(ranking, ax=None, title: str | None = None):
     """Horizontal bars of |Spearman rho| per observable, best first, with the bootstrap CI.
@@ -20,6 +22,7 @@ def plot_observable_ranking(ranking, ax=None, title: str | None = None):
     """
     df = ranking.to_dataframe().reset_index()
     if ax is None:
+        use_style()
         fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(df) + 1.2), layout="constrained")
     else:
         fig = ax.figure

@@ -11,6 +11,7 @@ import xarray as xr
 from matplotlib.colors import ListedColormap
 
 from physlens.config import TC_EXACT
+from physlens.io import load_dataset
 from physlens.plots import save_figure, use_style
 
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -227,3 +228,23 @@ def plot_parsimony(table, path) -> None:
         ax.set_xlabel("ΔBIC + 1 (log scale; 0 = preferred)", fontsize=8)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def read_parsimony(path):
+    """The parsimony table (CSV with '#' provenance lines)."""
+    import pandas as pd
+
+    return pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""])
+
+
+# --- the plot rule (plot_representations): result files in, figure files out --------------
+
+
+def draw_figures(inputs, outputs) -> None:
+    """Every figure of the stage: `inputs` and `outputs` have the fields embeddings and
+    maximisation (lists, one file per model, in the same order), similarity and parsimony."""
+    for kind, plot in (("embeddings", plot_embeddings), ("maximisation", plot_maximisation)):
+        for i, o in zip(list(getattr(inputs, kind)), list(getattr(outputs, kind)), strict=True):
+            plot(load_dataset(i), o)
+    plot_similarity(load_dataset(inputs.similarity), outputs.similarity)
+    plot_parsimony(read_parsimony(inputs.parsimony), outputs.parsimony)

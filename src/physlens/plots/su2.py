@@ -11,7 +11,8 @@ from scipy import special
 
 from physlens.io import open_dataset, read_json
 from physlens.plots import save_figure, use_style
-from physlens.su2 import BETA_C_NT2, BETA_C_NT2_ERROR
+from physlens.references import reference
+from physlens.su2 import BETA_C_NT2_REF
 
 
 def strong_coupling_plaquette(beta) -> np.ndarray:
@@ -55,15 +56,16 @@ def plot_p_deconfined(predictions, headline_json, out) -> None:
             label=rf"crossing $\beta_c$ = {rec['value']:.3f}({1000 * (rec['uncertainty'] or 0):.0f})",
         )
     if n_t == 2:
+        lit = reference(BETA_C_NT2_REF)
         ax.axvspan(
-            BETA_C_NT2 - BETA_C_NT2_ERROR, BETA_C_NT2 + BETA_C_NT2_ERROR, color="k", alpha=0.2, lw=0
+            lit.value - lit.uncertainty, lit.value + lit.uncertainty, color="k", alpha=0.2, lw=0
         )
         ax.axvline(
-            BETA_C_NT2,
+            lit.value,
             color="k",
             ls="--",
             lw=1.2,
-            label=rf"literature $\beta_c$ = {BETA_C_NT2:.3f} ($N_s\to\infty$)",
+            label=rf"literature $\beta_c$ = {lit.value:.3f} ($N_s\to\infty$)",
         )
     ax.set(
         xlabel=r"$\beta = 4/g^2$",
@@ -138,9 +140,8 @@ def plot_plaquette(configs, out) -> None:
         label=rf"Monte Carlo ${n_s}^3\times{n_t}$",
     )
     if n_t == 2:
-        ax.axvline(
-            BETA_C_NT2, color="grey", lw=0.8, ls=":", label=rf"$\beta_c(N_t=2)$ = {BETA_C_NT2}"
-        )
+        beta_c = reference(BETA_C_NT2_REF).value
+        ax.axvline(beta_c, color="grey", lw=0.8, ls=":", label=rf"$\beta_c(N_t=2)$ = {beta_c}")
     ax.set(xlabel=r"$\beta$", ylabel=r"$\langle \frac{1}{2}\,\mathrm{tr}\,U_p\rangle$")
     ax.legend(frameon=False, fontsize=8)
     sns.despine(fig)

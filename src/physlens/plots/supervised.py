@@ -15,7 +15,7 @@ import xarray as xr  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
 from physlens.config import TC_EXACT  # noqa: E402
-from physlens.plots import save_figure  # noqa: E402
+from physlens.plots import save_figure, use_style  # noqa: E402
 
 
 def _read_tc(tc_csv) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def _read_tc(tc_csv) -> pd.DataFrame:
 
 def plot_p_ordered(prediction_paths, tc_csv, out) -> None:
     """P(ordered) vs T per L (mean +- s.e. over test samples), Tc(L) and Onsager's Tc marked."""
-    sns.set_theme(style="ticks")
+    use_style()
     tcs = _read_tc(tc_csv).set_index("L")
     fig, ax = plt.subplots(figsize=(6, 4))
     palette = sns.color_palette("viridis", len(prediction_paths))
@@ -53,7 +53,7 @@ def plot_p_ordered(prediction_paths, tc_csv, out) -> None:
 
 def plot_tc(tc_csv, headline_json, out, nu: float = 1.0) -> None:
     """Tc(L) vs L^(-1/nu) with the weighted fit extrapolated to L -> infinity."""
-    sns.set_theme(style="ticks")
+    use_style()
     df = _read_tc(tc_csv)
     rec = next(
         r
@@ -84,7 +84,7 @@ def plot_tc(tc_csv, headline_json, out, nu: float = 1.0) -> None:
 
 def plot_losses(loss_csv, out) -> None:
     """Train and validation loss per receptive field (log scale), ln 2 marked."""
-    sns.set_theme(style="ticks")
+    use_style()
     df = pd.read_csv(loss_csv)
     long = df.melt(
         id_vars="receptive_field",
@@ -113,7 +113,7 @@ def plot_losses(loss_csv, out) -> None:
 
 def plot_decision(outputs_h5, fits_csv, out) -> None:
     """Network output vs |M| and vs energy per site for each probe, with the fitted sigmoids."""
-    sns.set_theme(style="ticks")
+    use_style()
     fits = pd.read_csv(fits_csv)
     with xr.open_dataset(outputs_h5, engine="h5netcdf") as ds:
         ds = ds.load()

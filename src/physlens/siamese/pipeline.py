@@ -21,8 +21,9 @@ from physlens.training import TrainSettings, clear_resume, predict, save_model, 
 log = logging.getLogger(__name__)
 STAGE = "siamese"
 PAIR_VARIABLES = ("x", "label", "split", "group", "invariant")
-# Wetzel et al. 2020 (siamese networks, Phys. Rev. Research 2, 033499): test accuracies.
-PAPER_ACCURACY = {"central_potential": 0.97, "em_fields": 0.94}
+# Wetzel et al. 2020's test accuracies per data set: references
+# "wetzel2020_siamese_accuracy_<dataset>" in resources/references.yaml.
+PAPER_ACCURACY_DATASETS = ("central_potential", "em_fields")
 
 
 def stage_seed(seed: int, dataset: str, *keys) -> int:

@@ -16,19 +16,17 @@ Conventions
   P = N_s^-3 sum_x 1/2 tr prod_t U_0(x, t) (real for SU(2)).
 
 Modules: :mod:`.quaternion` (algebra), :mod:`.lattice` (geometry), :mod:`.kernels` (numba
-updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output).
+updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output),
+:mod:`.checks` (the Monte Carlo's headline numbers), :mod:`.candidates` (gauge-invariant
+candidate observables for probing) and :mod:`.learning` (the phase classifier on raw links,
+its beta_c crossing and the probing of its logit).
 """
 
 from physlens._lazy import lazy_exports
 
-BETA_C_NT2 = 1.8800
-BETA_C_NT2_ERROR = 0.0030
-BETA_C_NT2_SOURCE = (
-    "J. Fingberg, U. M. Heller and F. Karsch, 'Scaling and asymptotic scaling in the SU(2) "
-    "gauge theory', Nucl. Phys. B392 (1993) 493, arXiv:hep-lat/9208012: compilation of "
-    "infinite-volume critical couplings of the deconfinement transition, "
-    "beta_c(N_t = 2) = 1.8800(30) (Wilson action, beta = 4/g^2)"
-)
+# The literature beta_c(N_t = 2) is a reference in resources/references.yaml, key
+# "su2_beta_c_nt2" (physlens.references).
+BETA_C_NT2_REF = "su2_beta_c_nt2"
 
 LAYOUT_NOTE = (
     "links[beta, sample, t, z, y, x, mu, component]: unit quaternion (a0, a1, a2, a3) of "
@@ -46,5 +44,5 @@ _EXPORTS = {
     "polyakov_loop": ".observables",
     "gauge_transform": ".observables",
 }
-__all__ = ["BETA_C_NT2", "BETA_C_NT2_ERROR", "BETA_C_NT2_SOURCE", "LAYOUT_NOTE", *sorted(_EXPORTS)]
+__all__ = ["BETA_C_NT2_REF", "LAYOUT_NOTE", *sorted(_EXPORTS)]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

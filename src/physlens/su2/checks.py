@@ -3,7 +3,7 @@
 The Polyakov-loop susceptibility chi = N_s^3 (<P^2> - <|P|>^2) peaks at the pseudo-critical
 coupling of the finite lattice, which approaches the deconfinement transition beta_c as N_s
 grows (shift ~ N_s^(-1/nu), nu = 0.63, 3D Ising class). At N_t = 2 it is compared with
-BETA_C_NT2; other N_t are recorded without a reference.
+the literature beta_c (reference "su2_beta_c_nt2"); other N_t are recorded without a reference.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from physlens.io import open_dataset
 from physlens.seeding import rng
 from physlens.stats import bootstrap_ci
-from physlens.su2 import BETA_C_NT2, BETA_C_NT2_ERROR, BETA_C_NT2_SOURCE
+from physlens.su2 import BETA_C_NT2_REF
 from physlens.summary import headline, write_headlines
 from physlens.validate import validate_su2
 
@@ -61,9 +61,7 @@ def headline_records(path, seed: int, n_resamples: int = 200) -> list[dict]:
             peak,
             stage=STAGE,
             uncertainty=err,
-            reference=BETA_C_NT2 if at_nt2 else None,
-            reference_uncertainty=BETA_C_NT2_ERROR if at_nt2 else None,
-            reference_source=BETA_C_NT2_SOURCE if at_nt2 else "",
+            ref=BETA_C_NT2_REF if at_nt2 else None,
             tolerance=spacing + FINITE_SIZE_ALLOWANCE,
             tolerance_kind="absolute",
             description=(

@@ -48,7 +48,7 @@ from physlens.io import atomic_path, load_dataset, sha256sum, to_netcdf_atomic
 from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
-from physlens.su2 import BETA_C_NT2, BETA_C_NT2_ERROR, BETA_C_NT2_SOURCE
+from physlens.su2 import BETA_C_NT2_REF
 from physlens.su2.candidates import (
     SYSTEM,
     center_flip,
@@ -359,9 +359,7 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
             beta_c,
             stage=STAGE,
             uncertainty=err,
-            reference=BETA_C_NT2 if at_nt2 else None,
-            reference_uncertainty=BETA_C_NT2_ERROR if at_nt2 else None,
-            reference_source=BETA_C_NT2_SOURCE if at_nt2 else "",
+            ref=BETA_C_NT2_REF if at_nt2 else None,
             tolerance=spacing + FINITE_SIZE_ALLOWANCE if at_nt2 else None,
             tolerance_kind="absolute",
             description=(
@@ -432,7 +430,8 @@ def probe_logit(
         pcfg["expected"],
         stage=STAGE,
         min_abs_spearman=pcfg["min_abs_spearman"],
-        reference_source="Wetzel & Scherzer 2017: the SU(2) classifier's output is a function of |P|",
+        reference_source="the SU(2) classifier's output is a function of |P|",
+        ref="ws2017_su2_polyakov",
     )
     write_headlines(out_headline, records, seed=seed)
     return ranking

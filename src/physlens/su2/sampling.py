@@ -33,9 +33,10 @@ from physlens.io import atomic_path
 from physlens.ising.rng import xoshiro_states
 from physlens.parallel import numba_threads
 from physlens.provenance import base_attrs
+from physlens.references import reference
 from physlens.seeding import derive_seed, rng
 from physlens.stats import integrated_autocorrelation_time
-from physlens.su2 import BETA_C_NT2, BETA_C_NT2_SOURCE, LAYOUT_NOTE
+from physlens.su2 import BETA_C_NT2_REF, LAYOUT_NOTE
 from physlens.su2.kernels import KP_MIN_ALPHA, update_sweeps
 from physlens.su2.lattice import MU_NAMES, Lattice, make_lattice
 from physlens.su2.observables import average_plaquette, polyakov_loop
@@ -268,8 +269,8 @@ def _global_attrs(p: dict, lat: Lattice) -> dict:
             "round(beta * 1e9), 'site', site)); hot start from derive_seed(..., 'start')"
         ),
         tau_int_method="Sokal automatic window, c = 6 (physlens.stats)",
-        beta_c_nt2=BETA_C_NT2,
-        beta_c_nt2_source=BETA_C_NT2_SOURCE,
+        beta_c_nt2=reference(BETA_C_NT2_REF).value,
+        beta_c_nt2_source=reference(BETA_C_NT2_REF).citation,
     )
     # same config -> byte-identical file: no wall-clock time in the data
     attrs.pop("created_utc", None)

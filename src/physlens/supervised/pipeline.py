@@ -17,6 +17,7 @@ import xarray as xr
 from physlens.config import TC_EXACT
 from physlens.io import atomic_path, sha256sum, to_netcdf_atomic
 from physlens.provenance import base_attrs
+from physlens.references import reference
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
 from physlens.supervised import decision, tc
@@ -40,13 +41,23 @@ from physlens.training import (
 log = logging.getLogger(__name__)
 STAGE = "supervised"
 LN2 = math.log(2.0)
-# Wetzel & Scherzer 2017, table of losses per receptive field (L = 28): (train, validation).
-PAPER_LOSSES = {
-    "28x28": (6.1588e-04, 0.0232),
-    "1x2": (1.2559e-04, 1.2105e-07),
-    "1x1": (0.2015, 0.1886),
-    "constant": (LN2, LN2),
-}
+# Wetzel & Scherzer 2017's loss table per receptive field (L = 28) is literature data:
+# references "ws2017_ising_loss_<field>_{train,val}" in resources/references.yaml. The
+# constant baseline's loss is exact: ln 2 for balanced classes.
+PAPER_LOSS_FIELDS = ("28x28", "1x2", "1x1")
+# Our thresholds: the full-lattice net solves the task, the 1x2 net (nearest-neighbour
+# products) solves it almost perfectly.
+FULL_LATTICE_MAX_VAL_LOSS = 0.05
+PROBE_1X2_MAX_VAL_LOSS = 0.01
+
+
+def paper_losses(field: str) -> tuple[float | None, float | None]:
+    """(train, validation) loss of the paper's net with this receptive field, or Nones."""
+    if field == "constant":
+        return LN2, LN2
+    if field not in PAPER_LOSS_FIELDS:
+        return None, None
+    return tuple(reference(f"ws2017_ising_loss_{field}_{part}").value for part in ("train", "val"))
 
 
 def train_settings(training: dict, overrides: dict) -> TrainSettings:
@@ -323,7 +334,7 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
             stage=STAGE,
             uncertainty=tc_err,
             reference=TC_EXACT,
-            reference_source="Onsager 1944",
+            reference_source="exact result: Onsager 1944, Tc = 2 / ln(1 + sqrt 2)",
             tolerance=0.01,
             tolerance_kind="relative",
             description="Tc from the phase-classifier ensemble, Tc(L) = Tc + a L^(-1/nu) extrapolated",
@@ -452,8 +463,8 @@ def analyse_probes(
         model, meta = load_model(pt, meta_path, data_path=data_path)
         _, split, signs = phase_split(ds, sup, seed, *meta["split_keys"])
         out[i][split.test] = predict(model, spins_array(ds, split.test, signs))
-        paper = PAPER_LOSSES.get(
-            "28x28" if name == f"{sup['probes']['L']}x{sup['probes']['L']}" else name, (None, None)
+        paper = paper_losses(
+            "28x28" if name == f"{sup['probes']['L']}x{sup['probes']['L']}" else name
         )
         losses.append(
             {
@@ -510,8 +521,9 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
     """Criteria a physicist would accept:
 
     * constant baseline: ln 2 within 0.01 (balanced classes);
-    * full-lattice net: val loss <= 0.05 (paper 0.023: it solves the task, modulo overfitting);
-    * 1x2 net: val loss <= 0.01 (paper 1.2e-7: nearest-neighbour products suffice);
+    * full-lattice net: val loss <= 0.05 (our threshold: it solves the task, modulo
+      overfitting; the paper's value is recorded beside it);
+    * 1x2 net: val loss <= 0.01 (our threshold: nearest-neighbour products suffice);
     * 1x1 net: ln 2 within 0.02. It can only average a function of single spins, i.e. compute
       the signed M; in Z2-symmetric data (supervised.symmetrize) M's sign is random in the
       ordered phase, and the loss of sigmoid(A M + B) is convex in A with its minimum at A = 0.
@@ -521,7 +533,6 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
     """
     by = {r["receptive_field"]: r for r in losses}
     full = f"{L}x{L}"
-    src = "Wetzel & Scherzer 2017"
     recs = []
     if "constant" in by:
         recs.append(
@@ -542,11 +553,13 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
                 f"supervised.probe.{full}.val_loss",
                 by[full]["val_loss"],
                 stage=STAGE,
-                reference=PAPER_LOSSES["28x28"][1],
-                reference_source=src,
-                tolerance=0.05 - PAPER_LOSSES["28x28"][1],
+                reference=FULL_LATTICE_MAX_VAL_LOSS,
+                reference_source="our threshold: the net solves the task",
+                tolerance=0.0,
                 tolerance_kind="at_most",
-                description=f"full-lattice ({full}) probe: validation loss (<= 0.05)",
+                description=f"full-lattice ({full}) probe: validation loss (<= {FULL_LATTICE_MAX_VAL_LOSS})",
+                paper=by[full]["paper_val_loss"],
+                paper_ref="ws2017_ising_loss_28x28_val",
             )
         )
     if "1x2" in by:
@@ -555,11 +568,13 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
                 "supervised.probe.1x2.val_loss",
                 by["1x2"]["val_loss"],
                 stage=STAGE,
-                reference=PAPER_LOSSES["1x2"][1],
-                reference_source=src,
-                tolerance=0.01,
+                reference=PROBE_1X2_MAX_VAL_LOSS,
+                reference_source="our threshold: nearest-neighbour products suffice",
+                tolerance=0.0,
                 tolerance_kind="at_most",
-                description="1x2 probe (nearest-neighbour correlations): validation loss (<= 0.01)",
+                description=f"1x2 probe (nearest-neighbour correlations): validation loss (<= {PROBE_1X2_MAX_VAL_LOSS})",
+                paper=by["1x2"]["paper_val_loss"],
+                paper_ref="ws2017_ising_loss_1x2_val",
             )
         )
     if "1x1" in by:
@@ -572,7 +587,7 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
                 reference_source="ln 2: M carries no phase information in Z2-symmetric data",
                 tolerance=0.02,
                 tolerance_kind="absolute",
-                description=f"1x1 probe (sees only the signed magnetisation): validation loss (paper, sign-biased data: {PAPER_LOSSES['1x1'][1]})",
+                description=f"1x1 probe (sees only the signed magnetisation): validation loss (paper, sign-biased data: {by['1x1']['paper_val_loss']})",
             )
         )
         if "1x2" in by:
@@ -615,6 +630,7 @@ def probe_headlines(losses: list[dict], fits: list[dict], L: int) -> list[dict]:
             crit = dict(
                 reference=0.95,
                 reference_source="1x2 net computes nearest-neighbour correlations",
+                ref="ws2017_ising_energy",
                 tolerance=0.0,
                 tolerance_kind="at_least",
             )

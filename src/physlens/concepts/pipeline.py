@@ -1,4 +1,4 @@
-"""Concept knobs, counterfactuals and confounders (issue #9, parts 3-4) as functions of paths
+"""Concept knobs, counterfactuals and confounders as functions of paths
 and config slices (thin Snakemake scripts call these). Method notes: docs/interpretation.md.
 
 Counterfactuals (Liu et al., actionable attribution maps). The generative model is the
@@ -14,7 +14,7 @@ each Z2 branch separately (see :func:`branch_concept_directions`).
 Confounders (right for the right reasons). The phase classifier's architecture and training
 code (physlens.supervised.pipeline.train_phase_classifier) on a temperature band around Tc,
 clean and with a fixed spin pattern stamped on the ordered samples; the relevance check of
-physlens.interpret.confounders over (model, data set).
+physlens.concepts.confounders over (model, data set).
 
 Seeds: derive_seed(config seed, "concepts", ...).
 """
@@ -94,7 +94,7 @@ def branch_concept_directions(codes, concepts: dict, magnetization) -> dict:
     direction (on vae2 of the default run a global fit reaches R^2 = 0.17 for |M|, per branch
     0.98). Branch +1 holds the samples with M >= 0, branch -1 those with M <= 0.
     """
-    from physlens.interpret.counterfactuals import concept_directions
+    from physlens.concepts.counterfactuals import concept_directions
 
     Z = np.asarray(codes, float).reshape(len(codes), -1)
     m = np.asarray(magnetization, float).reshape(-1)
@@ -150,8 +150,8 @@ def run_counterfactuals(
     """
     import torch
 
-    from physlens.interpret.counterfactuals import find_counterfactual, knob_sweep
-    from physlens.interpret.pipeline import load_model_data
+    from physlens.concepts.counterfactuals import find_counterfactual, knob_sweep
+    from physlens.modeldata import load_model_data
     from physlens.models import autoencoder as _autoencoder  # noqa: F401  (registers "vae")
     from physlens.training import load_model
 
@@ -313,7 +313,7 @@ def run_counterfactuals(
         attrs=base_attrs(
             seed,
             algorithm="argmin_z |z - z0|^2 + lam BCE(classifier(decoder(z)), target) by Adam, stopped at the flip "
-            "(physlens.interpret.counterfactuals.find_counterfactual); concept directions by branch-wise linear regression",
+            "(physlens.concepts.counterfactuals.find_counterfactual); concept directions by branch-wise linear regression",
             classifier=names["classifier"],
             autoencoder=names["autoencoder"],
             L=L,
@@ -439,7 +439,7 @@ def _knob_sweeps(
         },
         attrs=base_attrs(
             seed,
-            algorithm="physlens.interpret.counterfactuals.knob_sweep along branch-wise concept directions",
+            algorithm="physlens.concepts.counterfactuals.knob_sweep along branch-wise concept directions",
             classifier=names["classifier"],
             autoencoder=names["autoencoder"],
             quantiles=[float(q_lo), float(q_hi)],
@@ -454,7 +454,7 @@ def _change(ds, i, key: str) -> dict:
 
 def describe_all(ds: xr.Dataset) -> list[dict]:
     """One record per counterfactual, with a sentence in physical terms."""
-    from physlens.interpret.counterfactuals import describe_counterfactual
+    from physlens.concepts.counterfactuals import describe_counterfactual
 
     out = []
     for i in range(ds.sizes["case"]):
@@ -640,7 +640,7 @@ def write_confounder_data(data_path, conf: dict, seed: int, outputs: dict) -> di
     'confounded' (marker on every sample of an ordered temperature, by
     concepts.confounders.windows), 'swapped' (marker on the disordered ones). Energies and
     magnetisations of marked samples are recomputed from their spins."""
-    from physlens.interpret.confounders import add_marker
+    from physlens.concepts.confounders import add_marker
     from physlens.observables import energy, magnetization
     from physlens.supervised.data import load_ising, phase_labels
 
@@ -705,7 +705,7 @@ def write_confounder_data(data_path, conf: dict, seed: int, outputs: dict) -> di
                 marker_region=list(map(int, region)),
                 marker_pattern=pattern,
                 temperature_band=[float(t) for t in conf["temperatures"]],
-                algorithm="physlens.interpret.confounders.add_marker on the samples of the marked class",
+                algorithm="physlens.concepts.confounders.add_marker on the samples of the marked class",
             ),
         )
         to_netcdf_atomic(out, path)
@@ -802,7 +802,7 @@ def confounder_accuracy(
 
 def check_regions(L: int, patches) -> dict:
     """Union of the partitions of the lattice into p x p squares, for every p in `patches`."""
-    from physlens.interpret.confounders import patch_regions
+    from physlens.concepts.confounders import patch_regions
 
     regions = {}
     for p in patches:
@@ -833,8 +833,8 @@ def run_confounder_check(
     """Relevance (each of concepts.confounders.explainers) of `model` = (model.pt, model.json,
     training data) on `samples_per_class` labelled test samples per class of `data_path`, and
     the confounder check of its |relevance| over the regions of concepts.confounders.patches."""
+    from physlens.concepts.confounders import confounder_check, marker_mask, relevance_share
     from physlens.interpret import attributions
-    from physlens.interpret.confounders import confounder_check, marker_mask, relevance_share
     from physlens.interpret.pipeline import attribution_settings
     from physlens.supervised.data import load_ising
     from physlens.supervised.pipeline import phase_split
@@ -944,7 +944,7 @@ def run_confounder_check(
         },
         attrs=base_attrs(
             seed,
-            algorithm="physlens.interpret.confounders.confounder_check of captum attributions",
+            algorithm="physlens.concepts.confounders.confounder_check of captum attributions",
             model=model_name,
             dataset=data_name,
             threshold=float(conf["threshold"]),
@@ -1041,34 +1041,3 @@ def check_headlines(ds: xr.Dataset, reports: dict) -> list[dict]:
             )
         )
     return recs
-
-
-# --- figures ----------------------------------------------------------------------------------
-
-
-def figure_counterfactuals(cf_h5, knobs_h5, out_pairs, out_knobs) -> None:
-    from physlens.plots.concepts import plot_counterfactual_pairs, plot_knob_sweeps
-
-    plot_counterfactual_pairs(load_dataset(cf_h5), out_pairs)
-    plot_knob_sweeps(load_dataset(knobs_h5), out_knobs)
-
-
-def figure_confounders(clean_h5, confounded_h5, accuracy_h5, out_png) -> None:
-    from physlens.plots.concepts import plot_confounder_relevance
-
-    plot_confounder_relevance(
-        load_dataset(clean_h5), load_dataset(confounded_h5), load_dataset(accuracy_h5), out_png
-    )
-
-
-FIGURES = {
-    "plot_concepts_counterfactuals": figure_counterfactuals,
-    "plot_concepts_confounders": figure_confounders,
-}
-
-
-def draw_figure(rule: str, inputs: list, outputs: list) -> None:
-    """The figure(s) of a plot rule: its result files in, its figure files out."""
-    if rule not in FIGURES:
-        raise KeyError(f"no figure for rule {rule!r} (known: {sorted(FIGURES)})")
-    FIGURES[rule](*inputs, *outputs)

@@ -1,10 +1,10 @@
-"""The representations stage (issue #9, parts 1-2, and parsimony) as functions of paths and
-config slices; thin Snakemake scripts call these.
+"""The representations stage as functions of paths and config slices; thin Snakemake
+scripts call these.
 
 * **Embeddings**: hidden activations of every hidden layer on held-out configurations,
   embedded in 2D by PCA, t-SNE (scikit-learn) and UMAP (umap-learn), labelled with the
   temperature and candidate observables.
-* **Similarity**: linear CKA, RBF CKA and SVCCA (:mod:`physlens.interpret.representations`)
+* **Similarity**: linear CKA, RBF CKA and SVCCA (:mod:`physlens.representations.similarity`)
   between the correlation-probing nets of different receptive fields (their hidden layer),
   and between phase-classifier ensemble members (same architecture, different seeds), layer
   by layer.
@@ -13,7 +13,7 @@ config slices; thin Snakemake scripts call these.
 * **Parsimony**: the candidate explanations of each decision neuron (one monotone fit per
   observable group of the probing ranking, the symbolic formula) compared by BIC.
 
-Models and their data come from :func:`physlens.interpret.pipeline.load_model_data`, so
+Models and their data come from :func:`physlens.modeldata.load_model_data`, so
 every method sees the samples the model was tested on. Seeds: derive_seed(config seed,
 "representations", model, method). Method notes: docs/interpretation.md.
 """
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
+from physlens.io import atomic_path, to_netcdf_atomic
 from physlens.observables import local_bond_energy
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
@@ -85,7 +85,7 @@ def model_specs(
 
 
 def _load(spec: ModelSpec, split_cfg: dict, seed: int):
-    from physlens.interpret.pipeline import load_model_data
+    from physlens.modeldata import load_model_data
 
     return load_model_data(spec.name, spec.pt, spec.meta, spec.data, split_cfg, seed)
 
@@ -150,7 +150,7 @@ def layer_activations(
 def held_out(md, samples_per_temperature: int):
     """The first `samples_per_temperature` test samples at every temperature (the split is
     random already): configurations, temperatures, labels and their (T index, sample index)."""
-    from physlens.interpret.pipeline import per_temperature
+    from physlens.modeldata import per_temperature
 
     x, T, lab = md.samples("test")
     idx = per_temperature(T, samples_per_temperature)
@@ -403,7 +403,7 @@ def embedding_headlines(ds: xr.Dataset, last: np.ndarray, name: str) -> list[dic
 
 def measure_functions(cfg: dict) -> dict:
     """name -> f(X, Y) for the configured measures (NaN when either input is constant)."""
-    from physlens.interpret import representations as R
+    from physlens.representations import similarity as R
 
     funcs = {
         "linear_cka": lambda X, Y: R.linear_cka(X, Y, debiased=cfg["debiased"]),
@@ -426,7 +426,7 @@ def measure_functions(cfg: dict) -> dict:
 
 def similarity_table(reps: Mapping[str, np.ndarray], measures: Mapping) -> np.ndarray:
     """(measure, rep, rep) matrix of every measure between every pair of representations."""
-    from physlens.interpret.representations import similarity_matrix
+    from physlens.representations.similarity import similarity_matrix
 
     return np.stack([similarity_matrix(dict(reps), f)[1] for f in measures.values()])
 
@@ -666,7 +666,7 @@ def kernel_directions(md) -> tuple[str, ...]:
 
 
 def _logits(model, x) -> np.ndarray:
-    from physlens.interpret.pipeline import decision_logit
+    from physlens.modeldata import decision_logit
 
     return decision_logit(model, np.asarray(x, np.float32))
 
@@ -681,7 +681,7 @@ def run_maximisation(
 ) -> list[xr.Dataset]:
     """Maximise and minimise each model's decision logit over spin lattices; top-k held-out
     configurations of each; one HDF5 file per model and the headline numbers."""
-    from physlens.interpret.maximisation import maximise_activation, top_k_examples
+    from physlens.representations.maximisation import maximise_activation, top_k_examples
 
     mx = cfg["maximisation"]
     recs, results = [], []
@@ -779,7 +779,7 @@ def run_maximisation(
             attrs=base_attrs(
                 stage_seed(seed, spec.name, "maximisation"),
                 algorithm="activation maximisation over tanh-relaxed spins with a ramped +-1 penalty, "
-                "rounded (physlens.interpret.maximisation); top-k held-out configurations",
+                "rounded (physlens.representations.maximisation); top-k held-out configurations",
                 model=spec.name,
                 kernel_directions=",".join(kernel_directions(md)),
                 n_test=len(x),
@@ -855,8 +855,9 @@ def maximisation_headlines(ds: xr.Dataset, md, mx: dict) -> list[dict]:
                 reference=expected,
                 tolerance=float(mx["bond_energy_tolerance"]),
                 tolerance_kind="absolute",
-                reference_source="Wetzel & Scherzer 2017: the 1x2 net is a function of the nearest-neighbour bond "
+                reference_source="the 1x2 net is a function of the nearest-neighbour bond "
                 "energy; the sign follows its weights",
+                ref="ws2017_ising_energy",
             )
             if judged
             else {}
@@ -990,9 +991,9 @@ def run_parsimony(
     """BIC comparison of every model's candidate explanations; one CSV table, headlines."""
     import pandas as pd
 
-    from physlens.interpret.parsimony import compare_explanations
     from physlens.io import read_json
     from physlens.observables import compute_observables
+    from physlens.representations.parsimony import compare_explanations
 
     tables, recs = [], []
     for spec in specs:
@@ -1049,7 +1050,7 @@ def run_parsimony(
     ]
     prov = base_attrs(
         stage_seed(seed, "parsimony"),
-        algorithm="BIC model comparison (physlens.interpret.parsimony)",
+        algorithm="BIC model comparison (physlens.representations.parsimony)",
     )
     with atomic_path(out_csv, suffix=".csv.tmp") as tmp:
         with open(tmp, "w", newline="") as fh:
@@ -1057,12 +1058,6 @@ def run_parsimony(
             table[cols].to_csv(fh, index=False, float_format="%.10g")
     write_headlines(out_headline, recs, seed=seed)
     return table
-
-
-def read_parsimony(path):
-    import pandas as pd
-
-    return pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""])
 
 
 def _is_energy(candidate: str, equivalents: str) -> bool:
@@ -1106,29 +1101,10 @@ def parsimony_headlines(t, md, sym: dict | None) -> list[dict]:
             reference=1.0,
             tolerance=0.0,
             tolerance_kind="at_least",
-            reference_source="Wetzel & Scherzer 2017: the 1x2 net computes the energy",
+            reference_source="the 1x2 net computes the energy",
+            ref="ws2017_ising_energy",
             description=f"BIC prefers the energy (or an exact equivalent, or a formula that is a monotone map "
             f"of it) as the explanation of {md.name}'s decision logit (preferred: {what})",
         )
     )
     return recs
-
-
-# --- figures ----------------------------------------------------------------------------------
-
-
-def draw_figures(inputs, outputs) -> None:
-    """Every figure of the stage: `inputs` and `outputs` have the fields embeddings and
-    maximisation (lists, one file per model, in the same order), similarity and parsimony."""
-    from physlens.plots.representations import (
-        plot_embeddings,
-        plot_maximisation,
-        plot_parsimony,
-        plot_similarity,
-    )
-
-    for kind, plot in (("embeddings", plot_embeddings), ("maximisation", plot_maximisation)):
-        for i, o in zip(list(getattr(inputs, kind)), list(getattr(outputs, kind)), strict=True):
-            plot(load_dataset(i), o)
-    plot_similarity(load_dataset(inputs.similarity), outputs.similarity)
-    plot_parsimony(read_parsimony(inputs.parsimony), outputs.parsimony)
