@@ -86,6 +86,11 @@ def _format_error(err: jsonschema.ValidationError) -> str:
         return f"unknown key {keys} (allowed here: {allowed})"
     if err.validator == "required":
         return f"{_key_path(path)}: {err.message}"
+    if err.validator == "maxItems":  # the list itself may be huge: give its length
+        return (
+            f"{_key_path(path)} has {len(err.instance)} items, more than the maximum of "
+            f"{err.validator_value}"
+        )
     if err.validator == "anyOf" and all(set(s) == {"required"} for s in err.validator_value):
         keys = " or ".join(k for s in err.validator_value for k in s["required"])
         return f"{_key_path(path)}: give {keys}"
