@@ -62,6 +62,19 @@ def test_ruff_is_clean(args):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+PROFILES = sorted((ROOT / "profiles").glob("*/config.yaml"))
+
+
+def test_profiles_are_found():
+    assert {p.parent.name for p in PROFILES} >= {"default", "slurm"}
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.parent.name)
+def test_every_profile_prints_failed_logs(profile):
+    """A failed job's reason (the last line of its log) reaches the console in every profile."""
+    assert yaml.safe_load(profile.read_text()).get("show-failed-logs") is True
+
+
 def test_snakefile_sets_min_version():
     assert re.search(r'^min_version\("\d+', (ROOT / "Snakefile").read_text(), re.M)
 
