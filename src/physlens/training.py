@@ -11,6 +11,8 @@
 * CUDA when present (or as ``device`` forces), mixed precision on GPU only.
 * Models are saved as a state dict (.pt) plus JSON metadata; :func:`load_model` checks the
   weights' and the data's checksums and the architecture, and fails with a clear message.
+  Every stage trains and saves through :func:`train_and_save`, so every model's metadata has
+  the same standard keys.
 """
 
 from __future__ import annotations

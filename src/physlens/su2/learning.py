@@ -25,8 +25,9 @@ Data handling, all reproducible from the master seed:
 Estimates: beta_c is the ensemble-mean P(deconfined) = 1/2 crossing, rising with beta
 (linear interpolation, :mod:`physlens.phase.crossing`), its error the bootstrap over test
 samples combined with the standard error over ensemble members
-(:mod:`physlens.phase.ensemble`). Probing ranks the candidate observables of :mod:`physlens.su2.candidates`
-against the ensemble-mean logit with :func:`physlens.interpret.probing.rank_observables`.
+(:mod:`physlens.phase.ensemble`). Probing ranks the candidate observables of
+:mod:`physlens.su2.candidates` against the ensemble-mean logit with
+:func:`physlens.interpret.probing.rank_observables`.
 """
 
 from __future__ import annotations
