@@ -13,7 +13,7 @@ import torch
 
 from _ising_fixture import ising_params, make_ising_files
 from physlens.config import TC_EXACT, load_config
-from physlens.supervised import pipeline
+from physlens.supervised import pipeline, probes
 
 pytestmark = pytest.mark.slow
 torch.set_num_threads(1)
@@ -59,9 +59,9 @@ def test_probe_losses_single_out_the_1x2_net(setup):
     models = {}
     for name in ("1x2", "1x1", "constant"):
         o = paths(out, name)
-        pipeline.train_probe(files[16], name, sup, cfg["training"], cfg["seed"], o)
+        probes.train_probe(files[16], name, sup, cfg["training"], cfg["seed"], o)
         models[name] = (o["model"], o["meta"])
-    res = pipeline.analyse_probes(
+    res = probes.analyse_probes(
         models,
         files[16],
         sup,

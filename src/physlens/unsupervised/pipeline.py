@@ -22,14 +22,7 @@ from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
-from physlens.training import (
-    TrainSettings,
-    clear_resume,
-    load_model,
-    save_model,
-    seeded_model,
-    train,
-)
+from physlens.training import TrainSettings, load_model, seeded_model, train_and_save
 from physlens.unsupervised.data import flat_spins, load_lattices, symmetrize, validation_mask
 from physlens.unsupervised.latent import (
     DISORDERED,
@@ -240,7 +233,6 @@ def train_autoencoder(
     settings = train_settings(training, unsup["autoencoder"]["train"])
     beta = unsup["autoencoder"].get("beta", 1.0)  # absent from a plain autoencoder's slice
     mseed = derive_seed(seed, STAGE, name)
-    data_sha = sha256sum(data_path)
     config_slice = {k: unsup[k] for k in ("L", "symmetrize", "val_fraction")}
     config_slice.update(
         architecture=arch,
@@ -249,38 +241,26 @@ def train_autoencoder(
         training=training,
     )
     model = seeded_model(arch, mseed)
-    result = train(
+    result, _ = train_and_save(
         model,
         (Xtr, Xtr),
         (Xva, Xva),
         settings,
         mseed,
+        outputs,
+        data_path=data_path,
+        master_seed=seed,
+        config=config_slice,
+        metadata={
+            "name": name,
+            "loss": "Bernoulli NLL summed over sites"
+            + (f" + {beta} * KL" if arch["name"] == "vae" else ""),
+        },
         loss_fn=loss_for(model, beta),
         resume_dir=resume_dir,
-        fingerprint_extra=[data_sha, config_slice],
         callbacks=callbacks,
         name=f"{STAGE}/{name}",
     )
-    save_model(
-        result.model,
-        outputs["model"],
-        outputs["meta"],
-        metadata={
-            "seed": mseed,
-            "master_seed": seed,
-            "name": name,
-            "config": config_slice,
-            "data_file": str(data_path),
-            "data_sha256": data_sha,
-            "metrics": result.metrics,
-            "loss": "Bernoulli NLL summed over sites"
-            + (f" + {beta} * KL" if arch["name"] == "vae" else ""),
-            "n_parameters": sum(p.numel() for p in result.model.parameters()),
-        },
-        history=result.history,
-        history_path=outputs["history"],
-    )
-    clear_resume(resume_dir)
     log.info("%s: %s", name, result.metrics)
     return result
 
