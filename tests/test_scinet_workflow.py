@@ -18,6 +18,7 @@ EXPECTED = {
         "score[phi_earth]",
         "score[phi_mars]",
         "increment_ratio",
+        "score_means[phi_earth]",
         "answer_rms_error[sun]",
         "answer_rms_error[mars]",
     ],
