@@ -272,6 +272,14 @@ def _concepts_errors(cfg: dict) -> list[str]:
     return concepts_config_errors(cfg)
 
 
+def _scinet_errors(cfg: dict) -> list[str]:
+    if "scinet" not in cfg or "systems" not in cfg["scinet"]:
+        return []
+    from physlens.scinet.config import scinet_config_errors
+
+    return scinet_config_errors(cfg["scinet"])
+
+
 def memory_needed_mb(cfg: dict) -> float:
     """Peak memory (MB) of the largest job, from the data sizes: the Ising simulation holds
     int8 spins of its lattice, a training job float32 spins (and ~14x that in torch copies,
@@ -327,6 +335,7 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _su2_errors(cfg)
         + _twin_errors(cfg)
         + _concepts_errors(cfg)
+        + _scinet_errors(cfg)
         + _windows_errors(
             "unsupervised.clusters",
             cfg.get("unsupervised", {}).get("clusters", {}),
