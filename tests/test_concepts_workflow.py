@@ -30,7 +30,7 @@ import xarray as xr
 from conftest import ROOT
 from physlens.concepts import pipeline as C
 from physlens.concepts.confounders import confounder_check
-from physlens.concepts.settings import concepts_config_errors
+from physlens.crosskeys import concepts_config_errors
 from physlens.io import sha256sum, to_netcdf_atomic
 from physlens.models import REGISTRY, register
 from physlens.observables import compute_observables
