@@ -1,4 +1,5 @@
-"""Configuration: JSON-schema validation with defaults, semantic checks, generated docs.
+"""Configuration: JSON-schema validation with defaults, semantic checks, generated docs; the
+checks that relate keys of different stages are in :mod:`physlens.crosskeys`.
 
 The Snakefile calls :func:`validate_config` before any job is scheduled; library code and
 tests use the same function, so a bad key is reported the same way everywhere: one message
