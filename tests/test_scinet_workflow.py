@@ -53,13 +53,13 @@ def test_every_rule_ran_and_recorded_its_headlines(scinet_run):
 
 
 def test_data_file_is_the_seeded_generator_output(scinet_run, tiny_config, tmp_path):
-    from physlens.scinet.config import data_params
     from physlens.scinet.pipeline import write_data
+    from physlens.slices import scinet_data_slice
 
     for system in SYSTEMS:
         path = tmp_path / f"{system}.h5"
         ours = write_data(
-            system, data_params(tiny_config["scinet"], system), tiny_config["seed"], path
+            system, scinet_data_slice(tiny_config["scinet"], system), tiny_config["seed"], path
         )
         theirs = load_dataset(scinet_run / "results" / "scinet" / system / "data.h5")
         np.testing.assert_array_equal(ours["observation"].values, theirs["observation"].values)

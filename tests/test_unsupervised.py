@@ -11,7 +11,7 @@ import pytest
 import torch
 import xarray as xr
 
-from physlens.config import TC_EXACT
+from physlens.config import TC_EXACT, model_names
 from physlens.io import DataFileError
 from physlens.models import build_model
 from physlens.training import TrainSettings, seeded_model, train
@@ -19,7 +19,7 @@ from physlens.unsupervised import data as D
 from physlens.unsupervised import latent as Z
 from physlens.unsupervised import pca as P
 from physlens.unsupervised import pipeline
-from physlens.unsupervised.names import model_config_slice, model_names, parse_model_name
+from physlens.unsupervised.names import model_config_slice, parse_model_name
 from physlens.unsupervised.tc import steepest_change, tc_with_bootstrap
 
 sys.path.insert(0, str(Path(__file__).parent))

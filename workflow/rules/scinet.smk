@@ -3,8 +3,8 @@
 # Library: src/physlens/scinet/ (entry points in pipeline.py and interpret.py), networks in
 # src/physlens/models/scinet.py, figures in src/physlens/plots/scinet.py; method notes:
 # docs/interpretation.md. Training resume state lives in results/.resume/ (never an output).
-from physlens.scinet.config import data_params as scinet_data_slice
-from physlens.scinet.config import model_params as scinet_model_slice
+from physlens.slices import scinet_data_slice
+from physlens.slices import scinet_model_slice
 
 SCI = f"{RESULTS}/scinet"
 SCI_RESUME = f"{RESULTS}/.resume/scinet"

@@ -1,7 +1,8 @@
 # Unsupervised learning on the Ising data (Wetzel 2017): PCA and (variational) autoencoders
 # trained on all temperatures without labels -> latent vs magnetisation, phase clusters, Tc.
 # Training resume state lives in results/.resume/ (never an output).
-from physlens.unsupervised.names import model_config_slice, model_names
+from physlens.config import model_names
+from physlens.unsupervised.names import model_config_slice
 
 UNSUP = f"{RESULTS}/unsupervised"
 UNSUP_RESUME = f"{RESULTS}/.resume/unsupervised"

@@ -15,10 +15,10 @@ import torch
 import xarray as xr
 
 from physlens.io import load_dataset, sha256sum, to_netcdf_atomic, write_json
-from physlens.scinet.config import data_params, model_params  # noqa: F401 (re-exported)
 from physlens.scinet.latents import scinet_loss
 from physlens.scinet.systems import SPLITS, SYSTEMS
 from physlens.seeding import derive_seed, rng
+from physlens.slices import scinet_data_slice, scinet_model_slice  # noqa: F401 (re-exported)
 from physlens.training import TrainSettings, clear_resume, save_model, seeded_model, train
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def stage_seed(seed: int, system: str, *keys) -> int:
 
 
 def write_data(system: str, cfg: dict, seed: int, path) -> xr.Dataset:
-    """Generate `system`'s data set (config slice as from data_params) and write it as HDF5."""
+    """Generate `system`'s data set (config slice as from physlens.slices.scinet_data_slice) and write it as HDF5."""
     if system not in SYSTEMS:
         raise ValueError(f"scinet system {system!r}: choose one of {sorted(SYSTEMS)}")
     ds = SYSTEMS[system](cfg[system], cfg, rng(seed, STAGE, system, "data"), seed=seed)
@@ -87,7 +87,7 @@ def architecture(system: str, arch: dict, ds: xr.Dataset) -> dict:
 def train_scinet(
     data_path, system: str, cfg: dict, training: dict, seed: int, out: dict, resume_dir=None
 ) -> dict:
-    """Train `system`'s SciNet (config slice as from model_params); save model, history, metrics.
+    """Train `system`'s SciNet (config slice as from physlens.slices.scinet_model_slice); save model, history, metrics.
 
     `out` maps model / meta / history / metrics to paths. Returns the metrics dict.
     """

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from physlens.provenance import base_attrs
-from physlens.scinet.config import split_sizes
+from physlens.slices import split_sizes
 
 SPLITS = {"train": 0, "val": 1, "test": 2}
 PENDULUM_PARAMETERS = ("kappa", "b")

@@ -1,17 +1,12 @@
 """Autoencoder names and the config slice each model depends on (pure Python: the Snakefile
-imports this while building the DAG, so nothing heavy may be imported here)."""
+imports this while building the DAG, so nothing heavy may be imported here). The list of
+names a config trains is :func:`physlens.config.model_names`."""
 
 from __future__ import annotations
 
 import re
 
 MODEL_NAME = re.compile(r"(ae|vae)(\d+)")
-
-
-def model_names(unsup: dict) -> list[str]:
-    """'ae1', 'vae2', ...: one model per variant and latent dimension."""
-    ae = unsup["autoencoder"]
-    return [f"{v}{d}" for v in ae["variants"] for d in ae["latent_dims"]]
 
 
 def parse_model_name(name: str) -> tuple[str, int]:

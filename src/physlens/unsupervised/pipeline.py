@@ -32,7 +32,7 @@ from physlens.unsupervised.latent import (
     loss_for,
     phase_groups,
 )
-from physlens.unsupervised.names import model_names, parse_model_name  # noqa: F401  (re-exported)
+from physlens.unsupervised.names import parse_model_name
 from physlens.unsupervised.pca import component_signs, fit_pca, pearson, uniform_overlap
 from physlens.unsupervised.tc import tc_with_bootstrap
 
