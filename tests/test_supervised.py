@@ -14,8 +14,10 @@ from scipy.special import expit
 from _ising_fixture import ising_params, make_ising_files
 from physlens.config import load_config
 from physlens.io import DataFileError
+from physlens.slices import classifier_slice, split_slice
 from physlens.supervised import decision, pipeline, probes
 from physlens.supervised.data import load_ising, phase_labels, z2_signs
+from physlens.supervised.names import probe_names
 
 torch.set_num_threads(1)
 
@@ -94,11 +96,14 @@ def test_missing_and_corrupted_data_files_are_named(tmp_path, tiny):
 
 
 def test_probe_names_are_checked_against_the_lattice():
-    sup = load_config("config/test.yaml")["supervised"]
-    with pytest.raises(ValueError, match="13x13 does not fit the L = 12 lattice"):
-        probes.probe_architecture("13x13", 12, sup)
+    cfg = load_config("config/test.yaml")["supervised"]["probes"]
+    L = cfg["L"]
+    too_big = f"{L + 1}x{L + 1}"
+    with pytest.raises(ValueError, match=f"{too_big} does not fit the L = {L} lattice"):
+        probes.probe_architecture(too_big, cfg)
     with pytest.raises(ValueError, match="expected 'constant'"):
-        probes.probe_architecture("big", 12, sup)
+        probes.probe_architecture("big", cfg)
+    assert probes.probe_architecture(f"{L}x{L}", cfg)["kernel"] == [L, L]
 
 
 def outputs(root, name):
@@ -110,15 +115,17 @@ def outputs(root, name):
 
 @pytest.fixture(scope="session")
 def tiny_stage(tiny, tmp_path_factory):
-    """Run the whole stage on the tiny data (every model trains a few steps)."""
+    """Run the whole stage on the tiny data (every model trains a few steps), each function
+    given the config slices its rule passes."""
     cfg, files = tiny
     sup, tr, seed = cfg["supervised"], cfg["training"], cfg["seed"]
+    split, classifier, probe_cfg = split_slice(sup), classifier_slice(sup), sup["probes"]
     out = tmp_path_factory.mktemp("supervised")
-    L = sup["classifier"]["L"]
+    L = classifier["L"]
     members = []
     for m in range(sup["classifier"]["members"]):
         o = outputs(out, f"member{m}")
-        pipeline.train_phase_classifier(files[L], m, sup, tr, seed, o)
+        pipeline.train_phase_classifier(files[L], m, split, classifier, tr, seed, o)
         members.append((o["model"], o["meta"]))
     preds = {size: out / f"pred_L{size}.h5" for size in files}
     for size, path in preds.items():
@@ -127,21 +134,22 @@ def tiny_stage(tiny, tmp_path_factory):
             files[L],
             files[size],
             size,
-            sup,
+            split,
             seed,
             path,
             beta_over_nu=sup["tc"]["beta_over_nu"],
         )
-    res_tc = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "headline_tc.json")
+    res_tc = pipeline.analyse_tc(preds, sup["tc"], seed, out / "tc.csv", out / "headline_tc.json")
     probe_models = {}
-    for name in probes.probe_names(sup):
+    for name in probe_names(probe_cfg):
         o = outputs(out, f"probe_{name}")
-        probes.train_probe(files[sup["probes"]["L"]], name, sup, tr, seed, o)
+        probes.train_probe(files[probe_cfg["L"]], name, split, probe_cfg, tr, seed, o)
         probe_models[name] = (o["model"], o["meta"])
     res_probes = probes.analyse_probes(
         probe_models,
-        files[sup["probes"]["L"]],
-        sup,
+        files[probe_cfg["L"]],
+        split,
+        probe_cfg,
         seed,
         out / "outputs.h5",
         out / "losses.csv",
@@ -181,7 +189,13 @@ def test_classifier_training_is_deterministic(tiny, tiny_stage, tmp_path):
     sup = cfg["supervised"]
     o = outputs(tmp_path, "again")
     pipeline.train_phase_classifier(
-        files[sup["classifier"]["L"]], 0, sup, cfg["training"], cfg["seed"], o
+        files[sup["classifier"]["L"]],
+        0,
+        split_slice(sup),
+        classifier_slice(sup),
+        cfg["training"],
+        cfg["seed"],
+        o,
     )
     a = torch.load(tiny_stage[3][0][0], weights_only=True)
     b = torch.load(o["model"], weights_only=True)
@@ -193,5 +207,11 @@ def test_prediction_refuses_a_model_trained_on_other_data(tiny, tiny_stage, tmp_
     members = tiny_stage[3]
     with pytest.raises(DataFileError, match="L8.h5: checksum differs"):
         pipeline.predict_phase(
-            members, files[8], files[8], 8, cfg["supervised"], cfg["seed"], tmp_path / "p.h5"
+            members,
+            files[8],
+            files[8],
+            8,
+            split_slice(cfg["supervised"]),
+            cfg["seed"],
+            tmp_path / "p.h5",
         )

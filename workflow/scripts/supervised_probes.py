@@ -13,7 +13,8 @@ models = {name: (pt, meta) for name, pt, meta in zip(p.names, inp.models, inp.me
 res = analyse_probes(
     models,
     inp.data,
-    {**p.split, "probes": p.probes},
+    p.split,
+    p.probes,
     p.seed,
     out.outputs,
     out.losses,

@@ -12,7 +12,8 @@ configure_torch(snakemake.threads, resolve_device(p.training["device"]))
 train_probe(
     snakemake.input.data,
     snakemake.wildcards.probe,
-    {**p.split, "probes": p.probes},
+    p.split,
+    p.probes,
     p.training,
     p.seed,
     dict(snakemake.output.items()),

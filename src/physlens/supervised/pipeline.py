@@ -1,5 +1,7 @@
 """The supervised stage's phase classifier and Tc, as functions of paths and config slices
-(thin Snakemake scripts call these); the correlation-probing nets are in :mod:`.probes`.
+(thin Snakemake scripts pass their rule's params straight in: `split` is
+:func:`physlens.slices.split_slice`, `classifier` :func:`physlens.slices.classifier_slice` of
+the stage's config); the correlation-probing nets are in :mod:`.probes`.
 
 Seeds: every stream is derive_seed(config seed, "supervised", <model name>, ...), so adding a
 lattice size or a receptive field never changes the others' weights or splits.
@@ -46,23 +48,24 @@ def train_settings(training: dict, overrides: dict) -> TrainSettings:
     return TrainSettings.from_config({**training, **overrides})
 
 
-def phase_split(ds: xr.Dataset, sup: dict, seed: int, name: str, *keys):
+def phase_split(ds: xr.Dataset, split: dict, seed: int, name: str, *keys):
     """Labels, the train/val/test split and the Z2 signs (None if not symmetrising) for one
-    data file, reproducible from the seed."""
+    data file, reproducible from the seed; `split` is the stage's split slice."""
+    windows = split["windows"]
     labels = phase_labels(
-        ds["temperature"].values, sup["windows"]["ordered_max"], sup["windows"]["disordered_min"]
+        ds["temperature"].values, windows["ordered_max"], windows["disordered_min"]
     )
-    split = split_phase_data(
+    indices = split_phase_data(
         labels,
         ds.sizes["sample"],
-        sup["val_fraction"],
-        sup["test_fraction"],
+        split["val_fraction"],
+        split["test_fraction"],
         rng(seed, STAGE, name, *keys, "split"),
     )
     shape = (ds.sizes["temperature"], ds.sizes["sample"])
     # Keyed by the lattice size only, so every model on the same file sees the same signs.
-    signs = z2_signs(shape, rng(seed, STAGE, "z2", ds.sizes["x"])) if sup["symmetrize"] else None
-    return labels, split, signs
+    signs = z2_signs(shape, rng(seed, STAGE, "z2", ds.sizes["x"])) if split["symmetrize"] else None
+    return labels, indices, signs
 
 
 def _xy(ds, labels, idx, signs):
@@ -75,7 +78,7 @@ def train_model(
     keys: tuple,
     split_keys: tuple,
     data_path,
-    sup: dict,
+    split: dict,
     settings: TrainSettings,
     seed: int,
     outputs: dict,
@@ -86,12 +89,12 @@ def train_model(
     """Train one model of the stage; `keys` label its seed, `split_keys` its data split
     (shared by the models that must be tested on the same unseen samples)."""
     ds = load_ising(data_path)
-    labels, split, signs = phase_split(ds, sup, seed, *split_keys)
+    labels, indices, signs = phase_split(ds, split, seed, *split_keys)
     mseed = derive_seed(seed, STAGE, name, *keys)
     result, _ = train_and_save(
         seeded_model(arch, mseed),
-        _xy(ds, labels, split.train, signs),
-        _xy(ds, labels, split.val, signs),
+        _xy(ds, labels, indices.train, signs),
+        _xy(ds, labels, indices.val, signs),
         settings,
         mseed,
         outputs,
@@ -118,7 +121,8 @@ def check_lattice(ds: xr.Dataset, L: int, data_path, key: str) -> None:
 def train_phase_classifier(
     data_path,
     member: int,
-    sup: dict,
+    split: dict,
+    classifier: dict,
     training: dict,
     seed: int,
     outputs: dict,
@@ -127,23 +131,19 @@ def train_phase_classifier(
 ):
     """Train ensemble member `member` of the CNN on configurations of size classifier.L,
     labelled by phase, away from Tc. Members differ in initialisation and minibatch order
-    only; they share the split so that all are tested on the same unseen samples."""
-    cfg = sup["classifier"]
-    L = int(cfg["L"])
+    only; they share the split so that all are tested on the same unseen samples.
+    `classifier` is the classifier slice (the ensemble size is not part of a member)."""
+    L = int(classifier["L"])
     check_lattice(load_ising(data_path), L, data_path, "supervised.classifier.L")
-    config_slice = {
-        **split_slice(sup),
-        "classifier": {k: v for k, v in cfg.items() if k != "members"},
-        "training": training,
-    }
+    config_slice = {**split_slice(split), "classifier": classifier, "training": training}
     return train_model(
-        {"name": "phase_cnn", **cfg["architecture"]},
+        {"name": "phase_cnn", **classifier["architecture"]},
         "phase_cnn",
         (L, int(member)),
         ("phase_cnn", L),
         data_path,
-        sup,
-        train_settings(training, cfg["train"]),
+        split,
+        train_settings(training, classifier["train"]),
         seed,
         outputs,
         config_slice,
@@ -157,7 +157,7 @@ def predict_phase(
     train_data_path,
     data_path,
     L: int,
-    sup: dict,
+    split: dict,
     seed: int,
     out_path,
     beta_over_nu: float = 0.0,
@@ -175,10 +175,10 @@ def predict_phase(
     split_keys = {tuple(meta["split_keys"]) for _, meta in loaded}
     if len(split_keys) != 1:
         raise ValueError(f"ensemble members were trained on different splits: {sorted(split_keys)}")
-    labels, split, signs = phase_split(ds, sup, seed, *split_keys.pop())
+    labels, indices, signs = phase_split(ds, split, seed, *split_keys.pop())
     same_file = Path(data_path).resolve() == Path(train_data_path).resolve()
     shape = (ds.sizes["temperature"], ds.sizes["sample"])
-    idx = split.test if same_file else tuple(a.ravel() for a in np.indices(shape))
+    idx = indices.test if same_file else tuple(a.ravel() for a in np.indices(shape))
     p = np.full((len(loaded), *shape), np.nan)
     x = spins_array(ds, idx, signs)
     for i, (model, meta) in enumerate(loaded):
@@ -231,8 +231,9 @@ def predict_phase(
     return out
 
 
-def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headline) -> dict:
-    """Tc(L) from the 1/2 crossings of the ensemble-mean P(ordered), extrapolated to L -> oo.
+def analyse_tc(prediction_paths: dict, tc: dict, seed: int, out_csv, out_headline) -> dict:
+    """Tc(L) from the 1/2 crossings of the ensemble-mean P(ordered), extrapolated to L -> oo
+    (`tc`: the stage's `tc` block).
 
     Errors (:mod:`physlens.phase.ensemble`): bootstrap over the evaluated samples (resampled
     within each temperature, all members alike), combined in quadrature with the standard
@@ -240,7 +241,7 @@ def analyse_tc(prediction_paths: dict, sup: dict, seed: int, out_csv, out_headli
     decision thresholds).
     """
     sizes = sorted(int(L) for L in prediction_paths)
-    n_boot, nu = sup["tc"]["bootstrap"], sup["tc"]["nu"]
+    n_boot, nu = tc["bootstrap"], tc["nu"]
     rows, boots, per_member = [], [], []
     for L in sizes:
         with xr.open_dataset(prediction_paths[L], engine="h5netcdf") as ds:

@@ -3,7 +3,7 @@ receptive field limits which spin correlations they can compute, trained on the 
 of one lattice size; their losses, outputs on held-out samples and decision functions.
 
 Seeds and splits as in :mod:`.pipeline`: the split is shared by all probes (keyed "probe",
-not by field) so that their losses compare.
+not by field) so that their losses compare. `probes` is the stage's `probes` block.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def paper_losses(field: str) -> tuple[float | None, float | None]:
     return tuple(reference(f"ws2017_ising_loss_{field}_{part}").value for part in ("train", "val"))
 
 
-def probe_architecture(probe: str, L: int, sup: dict) -> dict:
-    """'constant' or '<ky>x<kx>' (e.g. '1x2'); the kernel must fit the lattice."""
+def probe_architecture(probe: str, probes: dict) -> dict:
+    """'constant' or '<ky>x<kx>' (e.g. '1x2'); the kernel must fit the probes' L x L lattice."""
     if probe == "constant":
         return {"name": "constant"}
     try:
@@ -60,37 +60,34 @@ def probe_architecture(probe: str, L: int, sup: dict) -> dict:
         raise ValueError(
             f"probe {probe!r}: expected 'constant' or '<ky>x<kx>' such as '1x2'"
         ) from None
+    L = probes["L"]
     if not (1 <= ky <= L and 1 <= kx <= L):
         raise ValueError(
             f"supervised.probes.receptive_fields: {probe} does not fit the L = {L} lattice"
         )
-    cfg = sup["probes"]
     return {
         "name": "probe",
         "kernel": [ky, kx],
-        "channels": cfg["channels"],
-        "activation": cfg["activation"],
+        "channels": probes["channels"],
+        "activation": probes["activation"],
     }
-
-
-def probe_names(sup: dict) -> list[str]:
-    return [f"{ky}x{kx}" for ky, kx in sup["probes"]["receptive_fields"]] + ["constant"]
 
 
 def train_probe(
     data_path,
     probe: str,
-    sup: dict,
+    split: dict,
+    probes: dict,
     training: dict,
     seed: int,
     outputs: dict,
     resume_dir=None,
     callbacks=(),
 ):
-    L = sup["probes"]["L"]
-    arch = probe_architecture(probe, L, sup)
-    settings = train_settings(training, sup["probes"]["train"])
-    config_slice = {**split_slice(sup), "probes": sup["probes"], "training": training}
+    L = probes["L"]
+    arch = probe_architecture(probe, probes)
+    settings = train_settings(training, probes["train"])
+    config_slice = {**split_slice(split), "probes": probes, "training": training}
     check_lattice(load_ising(data_path), L, data_path, "supervised.probes.L")
     return train_model(
         arch,
@@ -98,7 +95,7 @@ def train_probe(
         (probe,),
         ("probe",),
         data_path,
-        sup,
+        split,
         settings,
         seed,
         outputs,
@@ -111,7 +108,8 @@ def train_probe(
 def analyse_probes(
     models: dict,
     data_path,
-    sup: dict,
+    split: dict,
+    probes: dict,
     seed: int,
     out_outputs,
     out_losses,
@@ -120,6 +118,7 @@ def analyse_probes(
 ) -> dict:
     """Loss table, network outputs on the test samples, and decision-function fits."""
     ds = load_ising(data_path)
+    L = int(probes["L"])
     names = list(models)
     q = decision.observables(ds["energy"].values, ds["magnetization"].values)
     out = np.full((len(names), ds.sizes["temperature"], ds.sizes["sample"]), np.nan)
@@ -127,11 +126,9 @@ def analyse_probes(
     for i, name in enumerate(names):
         pt, meta_path = models[name]
         model, meta = load_model(pt, meta_path, data_path=data_path)
-        _, split, signs = phase_split(ds, sup, seed, *meta["split_keys"])
-        out[i][split.test] = predict(model, spins_array(ds, split.test, signs))
-        paper = paper_losses(
-            "28x28" if name == f"{sup['probes']['L']}x{sup['probes']['L']}" else name
-        )
+        _, indices, signs = phase_split(ds, split, seed, *meta["split_keys"])
+        out[i][indices.test] = predict(model, spins_array(ds, indices.test, signs))
+        paper = paper_losses("28x28" if name == f"{L}x{L}" else name)
         losses.append(
             {
                 "receptive_field": name,
@@ -173,13 +170,13 @@ def analyse_probes(
             coords={"probe": names, "temperature": ds["temperature"].values},
             attrs=base_attrs(
                 seed,
-                L=int(sup["probes"]["L"]),
+                L=L,
                 algorithm="correlation-probing nets, outputs on held-out samples",
             ),
         ),
         out_outputs,
     )
-    write_headlines(out_headline, probe_headlines(losses, fits, sup["probes"]["L"]), seed=seed)
+    write_headlines(out_headline, probe_headlines(losses, fits, L), seed=seed)
     return {"losses": losses, "fits": fits}
 
 
