@@ -19,7 +19,6 @@ from physlens.unsupervised import data as D
 from physlens.unsupervised import latent as Z
 from physlens.unsupervised import pca as P
 from physlens.unsupervised import pipeline
-from physlens.config import model_names
 from physlens.unsupervised.names import data_slice, model_config_slice, parse_model_name
 from physlens.unsupervised.tc import steepest_change, tc_with_bootstrap
 
