@@ -1,4 +1,5 @@
-"""Entry points of the ccnn stage (called by workflow/scripts/ccnn_*.py).
+"""Training entry point of the ccnn stage (workflow/scripts/ccnn_train.py): the CCNN and the
+plain CNN of one ensemble pair, and the trained CCNN's correlator features.
 
 Seeds: derive_seed(config seed, "ccnn", <pair>, ...), so adding a pair never changes another's
 ensembles or weights.
