@@ -388,3 +388,21 @@ def test_tiny_run_ccnn_outputs(tiny_run):
         assert rep["recursion_relative_error"] < 1e-9
         for fig in ("filters", "path", "features"):
             assert (out / pair / "figures" / f"{fig}.png").stat().st_size > 10_000
+
+
+def test_features_file_without_its_attributes_is_refused_by_name(tmp_path):
+    import xarray as xr
+
+    from physlens.io import DataFileError
+
+    bare = xr.Dataset(
+        {
+            "feature": (("sample", "filter", "order"), np.zeros((4, 1, 2))),
+            "filters": (("filter", "wy", "wx"), np.ones((1, 2, 2))),
+            "label": ("sample", np.array([0, 1, 0, 1])),
+            "split": ("sample", np.zeros(4, int)),
+        }
+    )
+    to_netcdf_atomic(bare, tmp_path / "f.h5")
+    with pytest.raises(DataFileError, match=r"f\.h5: attribute\(s\) \['pair'"):
+        I.interpret_pair(tmp_path / "f.h5", {}, None, "x", {}, SEED, {})

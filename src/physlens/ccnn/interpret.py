@@ -13,12 +13,22 @@ import xarray as xr
 
 from physlens.ccnn.ensembles import SPLIT_CODES
 from physlens.ccnn.path import l1_logistic_path, shape_check
-from physlens.io import load_dataset, read_json, to_netcdf_atomic, write_json
+from physlens.io import DataFileError, load_dataset, read_json, to_netcdf_atomic, write_json
 from physlens.provenance import base_attrs
 from physlens.summary import headline, write_headlines
 
 log = logging.getLogger(__name__)
 STAGE = "ccnn"
+# What the train rule's features file records besides the arrays (pipeline.features_dataset).
+FEATURE_ATTRS = (
+    "pair",
+    "kind",
+    "label_1",
+    "label_0",
+    "expected_order",
+    "expected_patterns",
+    "recursion_relative_error",
+)
 
 
 def path_dataset(path, filters, first, seed, pair) -> xr.Dataset:
@@ -75,6 +85,11 @@ def interpret_pair(
         required=("feature", "label", "split", "filters"),
         dims={"feature": ("sample", "filter", "order")},
     )
+    missing = [a for a in FEATURE_ATTRS if a not in ds.attrs]
+    if missing:
+        raise DataFileError(
+            f"{features_path}: attribute(s) {missing} missing (not a ccnn features file)"
+        )
     meta, cnn_meta = read_json(metas["ccnn_meta"]), read_json(metas["cnn_meta"])
     feats = ds["feature"].values
     n_filters, max_order = feats.shape[1:]
