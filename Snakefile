@@ -38,6 +38,7 @@ include: "workflow/rules/su2_learning.smk"
 include: "workflow/rules/representations.smk"
 include: "workflow/rules/concepts.smk"
 include: "workflow/rules/scinet.smk"
+include: "workflow/rules/ccnn.smk"
 include: "workflow/rules/summary.smk"
 
 

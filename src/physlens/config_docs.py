@@ -52,6 +52,10 @@ def _rows(schema: dict, node: dict, prefix: str):
         yield (key, _type_text(sub), "yes" if required else "", default, ", ".join(limits), desc)
         if sub.get("type") == "object":
             yield from _rows(schema, sub, key)
+            # a mapping of user-named entries of one schema (e.g. ccnn.pairs.<name>)
+            entry = sub.get("additionalProperties")
+            if isinstance(entry, dict):
+                yield from _rows(schema, entry, f"{key}.<name>")
 
 
 def render(schema: dict) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from physlens.config import linspace, model_names, temperature_grid
-from physlens.slices import split_sizes
+from physlens.slices import ccnn_pair_window, split_sizes
 
 
 def _windows_errors(key: str, w: dict, low: str, high: str, grid=None, unit="T") -> list[str]:
@@ -261,6 +261,117 @@ def _scinet_errors(config: dict) -> list[str]:
     return errors
 
 
+# The correlator CNN's ensemble pairs: the answer each is built to have, and their keys.
+# Side of the blocks of the block-parity ensembles.
+BLOCK = 2
+# The two nearest-neighbour pairs of the square lattice (as window cells [row, column]).
+NN_PAIRS = ([[0, 0], [0, 1]], [[0, 0], [1, 0]])
+# Keys each kind of pair needs (the schema makes them optional because they differ by kind).
+PAIR_KEYS = {
+    "ising": ("L", "ordered", "disordered", "max_per_class"),
+    "block_parity": ("L", "n_per_class", "sites"),
+}
+
+
+def expected_answer(pair_cfg: dict) -> tuple[int, list[list[list[int]]]]:
+    """(order, patterns): the correlator order that tells the pair apart by construction, and
+    the window patterns (lists of [row, column] cells, up to translation) any of which is
+    its support.
+
+    ising: the Boltzmann weight depends on a configuration only through its nearest-neighbour
+    bond sum, and the data are Z2-symmetrised, so the odd orders carry nothing and the
+    nearest-neighbour two-point function separates the temperatures. block_parity: the
+    product over `sites` of one block is constrained; every correlation of fewer spins agrees
+    exactly.
+    """
+    if pair_cfg["kind"] == "ising":
+        return 2, [list(map(list, p)) for p in NN_PAIRS]
+    sites = [list(map(int, s)) for s in pair_cfg["sites"]]
+    return len(sites), [sites]
+
+
+def _in_window(grid: np.ndarray, window) -> int:
+    lo, hi = (float(v) for v in window)
+    return int(((grid >= lo - 1e-9) & (grid <= hi + 1e-9)).sum())
+
+
+def _ccnn_errors(config: dict) -> list[str]:
+    """Everything about `ccnn` that the JSON schema cannot check (keys required per kind,
+    relations to the Ising keys). An empty list means the section is usable."""
+    if "pairs" not in config.get("ccnn", {}):
+        return []
+    errors = []
+    ccnn = config["ccnn"]
+    ising = config.get("ising", {})
+    sizes = ising.get("sizes", [])
+    grid = temperature_grid(ising) if "temperatures" in ising else None
+    max_order = ccnn["architecture"]["max_order"]
+    for name, pair in ccnn["pairs"].items():
+        key = f"ccnn.pairs.{name}"
+        kind = pair["kind"]
+        missing = [k for k in PAIR_KEYS[kind] if k not in pair]
+        if missing:
+            errors.append(f"{key}: kind {kind!r} needs {', '.join(missing)}")
+            continue
+        h, w = ccnn_pair_window(ccnn, name)
+        if h > pair["L"] or w > pair["L"]:
+            errors.append(f"{key}: window [{h}, {w}] is larger than the L = {pair['L']} lattice")
+        order, patterns = expected_answer(pair)
+        if order > max_order:
+            errors.append(
+                f"{key}: the distinguishing order {order} is above ccnn.architecture.max_order "
+                f"= {max_order}"
+            )
+        span = [max(c[i] for c in patterns[0]) + 1 for i in (0, 1)]
+        if span[0] > h or span[1] > w:
+            errors.append(
+                f"{key}: the known pattern {patterns[0]} does not fit the window [{h}, {w}]"
+            )
+        if kind == "ising":
+            if pair["L"] not in sizes:
+                errors.append(f"{key}.L = {pair['L']}: not in ising.sizes = {sorted(sizes)}")
+            lo_o, hi_o = pair["ordered"]
+            lo_d, hi_d = pair["disordered"]
+            if not (lo_o <= hi_o < lo_d <= hi_d):
+                errors.append(
+                    f"{key}: need ordered [lo, hi] below disordered [lo, hi], got "
+                    f"ordered = {pair['ordered']}, disordered = {pair['disordered']}"
+                )
+            elif grid is not None:
+                for part in ("ordered", "disordered"):
+                    if _in_window(grid, pair[part]) == 0:
+                        errors.append(
+                            f"{key}.{part} = {pair[part]}: holds none of the ising.temperatures "
+                            f"{np.round(grid, 4).tolist()}"
+                        )
+                    n = min(
+                        [pair["max_per_class"]]
+                        + [
+                            _in_window(grid, pair[part]) * ising["samples_per_temperature"]
+                            for part in ("ordered", "disordered")
+                        ]
+                    )
+                    errors += _split_errors(ccnn, n, f"{key}: {n} configurations per class")
+        else:
+            if pair["L"] % BLOCK:
+                errors.append(f"{key}.L = {pair['L']}: must be a multiple of {BLOCK}")
+            n = pair["n_per_class"]
+            errors += _split_errors(ccnn, n, f"{key}.n_per_class = {n}")
+    return errors
+
+
+def _split_errors(ccnn: dict, n: int, what: str) -> list[str]:
+    """Each class of n samples needs at least one training, validation and test sample."""
+    n_val = int(round(ccnn["val_fraction"] * n))
+    n_test = int(round(ccnn["test_fraction"] * n))
+    if min(n_val, n_test, n - n_val - n_test) >= 1:
+        return []
+    return [
+        f"{what}: cannot be split with ccnn.val_fraction = {ccnn['val_fraction']} and "
+        f"ccnn.test_fraction = {ccnn['test_fraction']}"
+    ]
+
+
 def cross_key_errors(cfg: dict) -> list[str]:
     """Every check that relates two or more keys, so none waits for the job that needs it."""
     ising = cfg.get("ising", {})
@@ -274,6 +385,7 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _twin_errors(cfg)
         + _concepts_errors(cfg)
         + _scinet_errors(cfg)
+        + _ccnn_errors(cfg)
         + _windows_errors(
             "unsupervised.clusters",
             cfg.get("unsupervised", {}).get("clusters", {}),

@@ -67,3 +67,34 @@ def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int,
     """Validation and test counts of n samples (at least one each): the SciNet split
     (physlens.scinet.systems.split_labels) and its start-up check use the same sizes."""
     return max(1, int(round(val_fraction * n))), max(1, int(round(test_fraction * n)))
+
+
+# Correlator CNN: a pair's ensembles, its two networks, and the regularisation path.
+def ccnn_pair_window(ccnn: dict, name: str) -> list[int]:
+    """The filter window of pair `name` (its own `window`, else ccnn.architecture.window)."""
+    return list(ccnn["pairs"][name].get("window", ccnn["architecture"]["window"]))
+
+
+def ccnn_data_slice(ccnn: dict, name: str) -> dict:
+    """What fixes the ensembles of pair `name`: its construction and the split fractions."""
+    pair = {k: v for k, v in ccnn["pairs"][name].items() if k != "window"}
+    return {
+        "pair": pair,
+        "val_fraction": ccnn["val_fraction"],
+        "test_fraction": ccnn["test_fraction"],
+    }
+
+
+def ccnn_train_slice(ccnn: dict, name: str) -> dict:
+    """What shapes the two networks of pair `name` (besides its ensembles and the seed)."""
+    arch = {k: v for k, v in ccnn["architecture"].items() if k != "window"}
+    return {
+        "window": ccnn_pair_window(ccnn, name),
+        "architecture": arch,
+        **{k: ccnn[k] for k in ("cnn", "l1_filters", "train")},
+    }
+
+
+def ccnn_path_slice(ccnn: dict) -> dict:
+    """The regularisation path and the headline criteria."""
+    return {k: ccnn[k] for k in ("path", "accuracy_margin", "low_order_z_max")}
