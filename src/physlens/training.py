@@ -69,6 +69,9 @@ class TrainSettings:
     # improvement (ReduceLROnPlateau); 1.0 keeps it constant.
     lr_plateau_factor: float = 1.0
     lr_plateau_patience: int = 3
+    # Stop once the plateau schedule has cut the rate below this (0: never). Past ~1e-6 the
+    # weights barely move, yet tiny validation gains keep early stopping from triggering.
+    min_lr: float = 0.0
 
     @classmethod
     def from_config(cls, cfg: dict) -> TrainSettings:
@@ -132,16 +135,27 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None):
         yield order[start : start + batch_size]
 
 
+def loss_sum(device: torch.device) -> torch.Tensor:
+    """A float64 accumulator on `device`: summing batch losses there avoids one host sync
+    per batch on CUDA; on the CPU float64 sums equal Python's float arithmetic exactly."""
+    return torch.zeros((), dtype=torch.float64, device=device)
+
+
+def add_batch_loss(total: torch.Tensor, loss: torch.Tensor, n: int) -> torch.Tensor:
+    """total + loss * n (the batch's mean loss weighted by its size), without a host sync."""
+    return total + loss.detach().to(torch.float64) * n
+
+
 @torch.no_grad()
 def mean_loss(model, X, y, loss_fn, batch_size, device, amp_dtype=None) -> float:
     """Sample-weighted mean loss over a whole set (eval mode)."""
     model.eval()
-    total, n = 0.0, len(X)
+    total, n = loss_sum(device), len(X)
     for idx in _batches(n, max(batch_size, 256), None):
         xb, yb = X[idx].to(device), y[idx].to(device)
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            total += float(loss_fn(model(xb), yb)) * len(idx)
-    return total / max(n, 1)
+            total = add_batch_loss(total, loss_fn(model(xb), yb), len(idx))
+    return float(total) / max(n, 1)
 
 
 @torch.no_grad()
@@ -201,12 +215,18 @@ def train(
     fingerprint_extra: Sequence = (),
     callbacks: Sequence[Callable[[int, dict], None]] = (),
     name: str = "model",
+    final_train_loss: bool = True,
 ) -> TrainResult:
     """Train `model` on (X, y) tensors with early stopping; return the best weights.
 
     `callbacks` are called as ``cb(epoch, record)`` after each epoch's checkpoint is written
     (a callback that raises simulates a killed job). `fingerprint_extra` (e.g. the data
     file's checksum) is mixed into the checkpoint's fingerprint.
+
+    metrics["val_loss"] is the best epoch's validation loss (the returned weights, eval mode);
+    metrics["train_loss"] is the returned weights' loss over the whole training set, one more
+    pass over it, or with ``final_train_loss=False`` (callers that do not use it) the running
+    mean over the best epoch, as ``metrics["train_loss_kind"]`` says.
     """
     device = resolve_device(settings.device)
     amp_dtype = autocast_dtype(device, settings.mixed_precision)
@@ -264,7 +284,7 @@ def train(
         gen = torch.Generator().manual_seed(derive_seed(seed, "epoch", epoch) % 2**63)
         torch.manual_seed(derive_seed(seed, "torch", epoch) % 2**63)  # dropout etc., if any
         model.train()
-        run_loss, n_seen = 0.0, 0
+        run_loss, n_seen = loss_sum(device), 0
         for idx in _batches(len(Xtr), settings.batch_size, gen):
             xb, yb = Xtr[idx], ytr[idx]
             if settings.augment_spin_flip:
@@ -277,9 +297,9 @@ def train(
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
-            run_loss += float(loss.detach()) * len(idx)
+            run_loss = add_batch_loss(run_loss, loss, len(idx))
             n_seen += len(idx)
-        train_loss = run_loss / n_seen  # running mean over the epoch (weights move meanwhile)
+        train_loss = float(run_loss) / n_seen  # running mean over the epoch (weights move)
         val_loss = mean_loss(model, Xva, yva, loss_fn, settings.batch_size, device, amp_dtype)
         hist["train_loss"].append(train_loss)
         hist["val_loss"].append(val_loss)
@@ -292,7 +312,7 @@ def train(
             bad_epochs += 1
         if plateau is not None:
             plateau.step(val_loss)
-        stop = bad_epochs >= settings.patience
+        stop = bad_epochs >= settings.patience or below_min_lr(opt, settings.min_lr)
         bar.set_postfix(train=f"{train_loss:.3g}", val=f"{val_loss:.3g}", refresh=False)
         if ckpt_path:
             _save_checkpoint(
@@ -321,12 +341,20 @@ def train(
     model.load_state_dict(best_state)
     model = model.cpu().eval()
     n_epochs = len(hist["val_loss"])
-    best_epoch = int(np.argmin(hist["val_loss"]))
+    # the epoch whose weights are returned (with min_delta > 0 not always the argmin)
+    best_epoch = hist["val_loss"].index(best_val)
+    if final_train_loss:
+        cpu = torch.device("cpu")
+        train_loss, kind = mean_loss(model, Xtr, ytr, loss_fn, settings.batch_size, cpu), "final"
+    else:
+        train_loss, kind = hist["train_loss"][best_epoch], "running mean of the best epoch"
     metrics = {
         "epochs_run": n_epochs,
         "best_epoch": best_epoch,
-        "train_loss": mean_loss(model, Xtr, ytr, loss_fn, settings.batch_size, torch.device("cpu")),
-        "val_loss": mean_loss(model, Xva, yva, loss_fn, settings.batch_size, torch.device("cpu")),
+        "train_loss": train_loss,
+        "train_loss_kind": kind,
+        # recorded at the best epoch with these very weights: no second pass over the data
+        "val_loss": best_val,
         "n_train": len(Xtr),
         "n_val": len(Xva),
         "device": device.type,
@@ -336,6 +364,11 @@ def train(
         hist, seed=seed, name=name, **{k: metrics[k] for k in ("best_epoch", "device")}
     )
     return TrainResult(model=model, history=history, metrics=metrics)
+
+
+def below_min_lr(opt: torch.optim.Optimizer, min_lr: float) -> bool:
+    """Whether the schedule has cut every parameter group's rate below `min_lr` (> 0)."""
+    return min_lr > 0 and all(g["lr"] < min_lr for g in opt.param_groups)
 
 
 def training_history(hist: dict, seed: int, name: str, **attrs) -> xr.Dataset:

@@ -117,6 +117,7 @@ def train_siamese(
         resume_dir=resume_dir,
         fingerprint_extra=[data_sha],
         name=f"siamese/{dataset}",
+        final_train_loss=False,  # reported only: the running mean of the best epoch suffices
     )
     model = result.model
     metrics = {
@@ -129,7 +130,14 @@ def train_siamese(
         "n_test_pairs": int(len(test_idx)),
         **{
             k: result.metrics[k]
-            for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
+            for k in (
+                "epochs_run",
+                "best_epoch",
+                "train_loss",
+                "train_loss_kind",
+                "val_loss",
+                "device",
+            )
         },
     }
     save_model(
