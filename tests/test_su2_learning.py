@@ -136,12 +136,6 @@ def test_phase_labels_and_bad_windows():
         learning.phase_labels([1.0], 2.5, 1.5)
 
 
-def test_beta_crossing_of_a_linear_rise_is_exact():
-    betas = np.linspace(1.5, 2.5, 6)
-    assert learning.beta_crossing(betas, betas - 1.5) == pytest.approx(2.0, abs=1e-12)
-    assert np.isnan(learning.beta_crossing(betas, np.full(6, 0.2)))
-
-
 def test_strong_coupling_curve_has_the_small_beta_limit():
     from physlens.plots.su2 import strong_coupling_plaquette
 

@@ -22,6 +22,7 @@ from physlens.training import (
     save_model,
     seeded_model,
     train,
+    train_and_save,
 )
 
 torch.set_num_threads(1)
@@ -234,6 +235,57 @@ def saved(tmp_path):
         history_path=tmp_path / "h.h5",
     )
     return res.model, pt, meta, data
+
+
+def test_train_and_save_writes_the_standard_metadata_and_the_same_weights_as_train(tmp_path):
+    data = tmp_path / "data.h5"
+    data.write_bytes(b"pretend training data")
+    sets = toy_phases(seed=1), toy_phases(48, seed=2)
+    plain = run(5)
+    records = {}
+    for kind, kw in (
+        ("config", {"master_seed": 11, "config": {"a": 1}}),
+        ("bare", {}),
+    ):
+        out = {
+            k: tmp_path / f"{kind}.{e}"
+            for k, e in (("model", "pt"), ("meta", "json"), ("history", "h5"))
+        }
+        res, meta = train_and_save(
+            seeded_model(ARCH, 5),
+            *sets,
+            SETTINGS,
+            5,
+            out,
+            data_path=data,
+            metadata={"name": kind},
+            **kw,
+        )
+        assert same_weights(res.model, plain.model)
+        assert json.loads(out["meta"].read_text()) == json.loads(json.dumps(meta))
+        loaded, _ = load_model(out["model"], out["meta"], data_path=data)
+        assert same_weights(loaded, plain.model) and out["history"].exists()
+        records[kind] = meta
+    common = {
+        "architecture",
+        "weights_file",
+        "weights_sha256",
+        "provenance",
+        "seed",
+        "data_sha256",
+        "metrics",
+        "name",
+    }
+    assert set(records["bare"]) == common
+    assert set(records["config"]) == common | {"master_seed", "config", "data_file", "n_parameters"}
+    c = records["config"]
+    assert c["n_parameters"] == sum(p.numel() for p in plain.model.parameters())
+    assert (c["seed"], c["master_seed"], c["data_file"]) == (5, 11, str(data))
+    assert c["data_sha256"] == sha256sum(data) and c["metrics"] == plain.metrics
+    with pytest.raises(ValueError, match="both config and master_seed"):
+        train_and_save(
+            seeded_model(ARCH, 5), *sets, SETTINGS, 5, out, data_path=data, metadata={}, config={}
+        )
 
 
 def test_save_load_round_trip_reproduces_predictions(saved):

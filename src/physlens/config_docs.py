@@ -36,8 +36,10 @@ def _rows(schema: dict, node: dict, prefix: str):
                 limits.append(f"{sym} {sub[word]}")
         if "minItems" in sub:
             limits.append(f"at least {sub['minItems']} item(s)")
+        if "maxItems" in sub:
+            limits.append(f"at most {sub['maxItems']} item(s)")
         if "items" in sub:
-            for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">")):
+            for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<=")):
                 if word in sub["items"]:
                     limits.append(f"each {sym} {sub['items'][word]}")
         default = (

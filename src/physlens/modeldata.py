@@ -37,7 +37,7 @@ class ModelData:
     meta: dict
     ds: xr.Dataset
     labels: np.ndarray  # per temperature: 1 ordered, 0 disordered, -1 between
-    split: object  # physlens.supervised.data.Split
+    split: object  # physlens.phase.labels.Split
     signs: np.ndarray | None
 
     def samples(self, part: str = "test"):

@@ -40,3 +40,30 @@ def su2_training_slice(s2l: dict) -> dict:
     probing, not the ensemble size)."""
     out = {k: v for k, v in s2l.items() if k not in ("beta_c", "probing", "classifier")}
     return out | {"classifier": classifier_slice(s2l)}
+
+
+# SciNet: a system's block in config["scinet"] holds the data settings and, under
+# SCINET_MODEL_KEYS, the network's, so changing the training settings retrains without
+# regenerating the data.
+SCINET_MODEL_KEYS = ("architecture", "beta", "train")
+
+
+def scinet_data_slice(cfg: dict, system: str) -> dict:
+    """The part of the `scinet` config block that fixes `system`'s data set."""
+    block = {k: v for k, v in cfg[system].items() if k not in SCINET_MODEL_KEYS}
+    return {
+        "val_fraction": cfg["val_fraction"],
+        "test_fraction": cfg["test_fraction"],
+        system: block,
+    }
+
+
+def scinet_model_slice(cfg: dict, system: str) -> dict:
+    """The part of the `scinet` config block that fixes `system`'s network and training."""
+    return {system: {k: cfg[system][k] for k in SCINET_MODEL_KEYS}}
+
+
+def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """Validation and test counts of n samples (at least one each): the SciNet split
+    (physlens.scinet.systems.split_labels) and its start-up check use the same sizes."""
+    return max(1, int(round(val_fraction * n))), max(1, int(round(test_fraction * n)))

@@ -11,6 +11,8 @@
 * CUDA when present (or as ``device`` forces), mixed precision on GPU only.
 * Models are saved as a state dict (.pt) plus JSON metadata; :func:`load_model` checks the
   weights' and the data's checksums and the architecture, and fails with a clear message.
+  Every stage trains and saves through :func:`train_and_save`, so every model's metadata has
+  the same standard keys.
 """
 
 from __future__ import annotations
@@ -424,6 +426,75 @@ def save_model(
         to_netcdf_atomic(history, history_path)
     write_json(json_path, meta)
     return meta
+
+
+def train_and_save(
+    model: nn.Module,
+    train_data,
+    val_data,
+    settings: TrainSettings,
+    seed: int,
+    outputs: dict,
+    *,
+    data_path,
+    metadata: dict,
+    master_seed: int | None = None,
+    config: dict | None = None,
+    metrics: Callable[[TrainResult], dict] | None = None,
+    loss_fn: Callable = bce_with_logits,
+    resume_dir: str | Path | None = None,
+    callbacks: Sequence[Callable[[int, dict], None]] = (),
+    name: str = "model",
+    final_train_loss: bool = True,
+) -> tuple[TrainResult, dict]:
+    """Train a seeded `model` (:func:`train`), save it with the standard metadata
+    (:func:`save_model`) to outputs["model"], ["meta"] and its history to ["history"], and
+    drop the resume checkpoint. Returns the result and the metadata written.
+    `final_train_loss` as in :func:`train`.
+
+    The metadata: `seed` (the model's), `data_sha256` of `data_path` (also part of the
+    checkpoint fingerprint) and `metrics` (the training metrics, or `metrics(result)`). A
+    model trained from a config slice gives `config` (fingerprinted too) and `master_seed`,
+    and gets also `data_file` and `n_parameters`. Then the stage's own keys, `metadata`.
+    """
+    if (config is None) != (master_seed is None):
+        raise ValueError("train_and_save: give both config and master_seed, or neither")
+    data_sha = sha256sum(data_path)
+    result = train(
+        model,
+        train_data,
+        val_data,
+        settings,
+        seed,
+        loss_fn=loss_fn,
+        resume_dir=resume_dir,
+        fingerprint_extra=[data_sha] if config is None else [data_sha, config],
+        callbacks=callbacks,
+        name=name,
+        final_train_loss=final_train_loss,
+    )
+    record = {
+        "seed": seed,
+        "data_sha256": data_sha,
+        "metrics": result.metrics if metrics is None else metrics(result),
+    }
+    if config is not None:
+        record.update(
+            master_seed=master_seed,
+            config=config,
+            data_file=str(data_path),
+            n_parameters=sum(p.numel() for p in result.model.parameters()),
+        )
+    meta = save_model(
+        result.model,
+        outputs["model"],
+        outputs["meta"],
+        metadata={**record, **metadata},
+        history=result.history,
+        history_path=outputs["history"],
+    )
+    clear_resume(resume_dir)
+    return result, meta
 
 
 def load_model(pt_path, json_path=None, data_path=None) -> tuple[nn.Module, dict]:

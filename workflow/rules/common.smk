@@ -36,6 +36,7 @@ wildcard_constraints:
     L=r"\d+",
     model=r"probe_\d+x\d+|classifier_member\d+|v?ae\d+",
     dataset="|".join(config["siamese"]["datasets"]),
+    system="|".join(config["scinet"]["systems"]),
 
 
 def ising_params():

@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from physlens.config import ConfigError, temperature_grid, validate_sections
-from physlens.io import atomic_path
+from physlens.io import CHECKSUMMED, atomic_path
 from physlens.ising import kernels, wolff
 from physlens.ising.rng import probability_bits, probability_threshold, xoshiro_states
 from physlens.parallel import numba_threads
@@ -343,7 +343,7 @@ def _create_layout(f, p: dict, L: int, temperatures: np.ndarray) -> None:
         "x": (np.arange(L, dtype=np.int32), {"long_name": "lattice column"}),
     }
     for name, (data, attrs) in coords.items():
-        f.create_variable(name, (name,), data=data).attrs.update(attrs)
+        f.create_variable(name, (name,), data=data, **CHECKSUMMED).attrs.update(attrs)
     per_chunk = max(1, min(n_samples, CHUNK_BYTES // (L * L)))
     f.create_variable(
         "spins",
@@ -352,6 +352,7 @@ def _create_layout(f, p: dict, L: int, temperatures: np.ndarray) -> None:
         chunks=(1, per_chunk, L, L),
         compression="gzip",
         compression_opts=4,
+        **CHECKSUMMED,
     ).attrs.update({"long_name": "spin s_i = +-1", "units": "1"})
     sample_vars = {
         "energy": (
@@ -365,9 +366,11 @@ def _create_layout(f, p: dict, L: int, temperatures: np.ndarray) -> None:
         ),
     }
     for name, (dtype, attrs) in sample_vars.items():
-        f.create_variable(name, ("temperature", "sample"), dtype=dtype).attrs.update(attrs)
+        f.create_variable(name, ("temperature", "sample"), dtype=dtype, **CHECKSUMMED).attrs.update(
+            attrs
+        )
     for name, (dtype, attrs) in PER_TEMPERATURE.items():
-        f.create_variable(name, ("temperature",), dtype=dtype).attrs.update(attrs)
+        f.create_variable(name, ("temperature",), dtype=dtype, **CHECKSUMMED).attrs.update(attrs)
 
 
 def _batches(codes: np.ndarray, p: dict, threads: int):

@@ -71,7 +71,7 @@ class PhaseCNN(nn.Module):
         self.z2_odd = bool(z2_odd)
         self.head = nn.Linear(c_in, 1)
         # Factor on the pooled |features| before the head: 1 in training; a net trained at L0
-        # and applied at L uses (L/L0)^(beta/nu) (finite-size scaling, see physlens.supervised.tc).
+        # and applied at L uses (L/L0)^(beta/nu) (finite-size scaling, see physlens.phase.crossing).
         # A plain attribute, not a buffer: it is a property of the evaluation, not of the weights.
         self.order_scale = 1.0
 
