@@ -9,17 +9,15 @@ import torch
 import torch.nn.functional as F
 
 from physlens.io import DataFileError, sha256sum
+from physlens.modelfiles import ModelFileError, load_model, save_model
 from physlens.training import (
-    ModelFileError,
     TrainSettings,
     add_batch_loss,
     bce_with_logits,
-    load_model,
     loss_sum,
     mean_loss,
     predict,
     resolve_device,
-    save_model,
     seeded_model,
     train,
     train_and_save,
