@@ -23,6 +23,7 @@ LOWER_LAYER = (
     "physlens.validate",
     "physlens.seeding",
     "physlens.training",
+    "physlens.modelfiles",
     "physlens.modeldata",
     "physlens.models",
     "physlens.observables",

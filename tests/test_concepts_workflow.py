@@ -34,9 +34,9 @@ from physlens.concepts import pipeline as C
 from physlens.concepts.confounders import check_regions, confounder_check, expected_flag
 from physlens.crosskeys import concepts_config_errors
 from physlens.io import sha256sum, to_netcdf_atomic
+from physlens.modelfiles import save_model
 from physlens.models import REGISTRY, register
 from physlens.observables import compute_observables
-from physlens.training import save_model
 
 SEED = 5
 L = 8

@@ -27,9 +27,10 @@ from physlens.interpret import pipeline as P
 from physlens.interpret.ablation import ablation_layers, receptive_field_size
 from physlens.interpret.attributions import bond_directions
 from physlens.io import to_netcdf_atomic
+from physlens.modelfiles import save_model
 from physlens.models import build_model
 from physlens.observables import ENERGY_GROUP, compute_observables
-from physlens.training import save_model, seeded_model
+from physlens.training import seeded_model
 
 SEED = 11
 L = 8

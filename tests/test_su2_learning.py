@@ -15,6 +15,7 @@ import yaml
 import physlens.su2.learning as learning  # registers su2_cnn and the su2 observables
 from physlens.config import validate_config
 from physlens.io import sha256sum
+from physlens.modelfiles import save_model
 from physlens.models import ArchitectureError, build_model
 from physlens.observables import compute_observables
 from physlens.su2 import sampling
@@ -26,7 +27,7 @@ from physlens.su2.candidates import (
 from physlens.su2.lattice import make_lattice
 from physlens.su2.observables import polyakov_loop
 from physlens.su2.quaternion import random_su2
-from physlens.training import save_model, seeded_model
+from physlens.training import seeded_model
 
 torch.set_num_threads(1)  # other test processes share the cores (oversubscription: 30x slower)
 

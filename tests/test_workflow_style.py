@@ -96,7 +96,7 @@ def test_every_rule_env_exists():
 def _pyproject_deps() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     deps = list(meta["dependencies"])
-    for extra in ("workflow", "pysr"):
+    for extra in ("workflow", "slurm", "pysr"):
         deps += meta["optional-dependencies"].get(extra, [])
     out = {}
     for d in deps:

@@ -124,9 +124,10 @@ def confounder_accuracy(
 ) -> xr.Dataset:
     """Accuracy of each model (name -> (model.pt, model.json, training data)) on the labelled
     test samples of each data set (name -> path): the shared split, never trained on."""
+    from physlens.modelfiles import load_model
     from physlens.supervised.data import load_ising
     from physlens.supervised.pipeline import phase_split
-    from physlens.training import load_model, predict
+    from physlens.training import predict
 
     m_names, d_names = list(models), list(datasets)
     acc, acc_o, acc_d, n = (np.full((len(m_names), len(d_names)), np.nan) for _ in range(4))
@@ -184,9 +185,9 @@ def run_confounder_check(
     the confounder check of its |relevance| over the regions of concepts.confounders.patches."""
     from physlens.concepts.confounders import confounder_check, marker_mask, relevance_share
     from physlens.interpret import attributions
+    from physlens.modelfiles import load_model
     from physlens.supervised.data import load_ising
     from physlens.supervised.pipeline import phase_split
-    from physlens.training import load_model
 
     net, meta = load_model(*model)
     ds = load_ising(data_path)

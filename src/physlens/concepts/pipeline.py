@@ -63,8 +63,8 @@ def run_counterfactuals(
 
     from physlens.concepts.counterfactuals import find_counterfactual, knob_sweep
     from physlens.modeldata import load_model_data
+    from physlens.modelfiles import load_model
     from physlens.models import autoencoder as _autoencoder  # noqa: F401  (registers "vae")
-    from physlens.training import load_model
 
     md = load_model_data(names["classifier"], *classifier, data_path, split_cfg, seed)
     L = int(md.ds.sizes["x"])

@@ -22,6 +22,7 @@ import xarray as xr
 
 from physlens import symbolic
 from physlens.io import to_netcdf_atomic, write_json
+from physlens.modelfiles import load_model
 from physlens.models.scinet import pair_directions
 from physlens.provenance import base_attrs
 from physlens.scinet.latents import (
@@ -41,7 +42,6 @@ from physlens.scinet.systems import (
     true_increments,
     wrap_angle,
 )
-from physlens.training import load_model
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,12 @@ import torch
 import xarray as xr
 
 from physlens.io import load_dataset, sha256sum, to_netcdf_atomic, write_json
+from physlens.modelfiles import save_model
 from physlens.scinet.latents import scinet_loss
 from physlens.scinet.systems import SPLITS, SYSTEMS
 from physlens.seeding import derive_seed, rng
 from physlens.slices import scinet_data_slice, scinet_model_slice  # noqa: F401 (re-exported)
-from physlens.training import TrainSettings, clear_resume, save_model, seeded_model, train
+from physlens.training import TrainSettings, clear_resume, seeded_model, train
 
 log = logging.getLogger(__name__)
 STAGE = "scinet"

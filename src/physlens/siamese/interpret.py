@@ -34,11 +34,11 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from physlens import symbolic
 from physlens.io import to_netcdf_atomic, write_json
+from physlens.modelfiles import load_model
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.siamese.pipeline import PAPER_ACCURACY_DATASETS, STAGE, load_pairs
 from physlens.summary import headline, write_headlines
-from physlens.training import load_model
 
 log = logging.getLogger(__name__)
 

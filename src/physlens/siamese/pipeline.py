@@ -116,7 +116,14 @@ def train_siamese(
             "n_test_pairs": int(len(test_idx)),
             **{
                 k: result.metrics[k]
-                for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
+                for k in (
+                    "epochs_run",
+                    "best_epoch",
+                    "train_loss",
+                    "train_loss_kind",
+                    "val_loss",
+                    "device",
+                )
             },
         }
 
@@ -132,6 +139,7 @@ def train_siamese(
         metrics=pair_metrics,
         resume_dir=resume_dir,
         name=f"siamese/{dataset}",
+        final_train_loss=False,  # reported only: the running mean of the best epoch suffices
     )
     metrics = meta["metrics"]
     write_json(out["metrics"], metrics)

@@ -46,6 +46,7 @@ from physlens.interpret.probing import (
     write_probing,
 )
 from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
+from physlens.modelfiles import load_model
 from physlens.observables import compute_observables
 from physlens.phase.crossing import ensemble_mean, half_crossing
 from physlens.phase.ensemble import ensemble_crossing, ensemble_curve
@@ -61,13 +62,7 @@ from physlens.su2.candidates import (
 )
 from physlens.su2.checks import FINITE_SIZE_ALLOWANCE
 from physlens.summary import headline, write_headlines
-from physlens.training import (
-    TrainSettings,
-    load_model,
-    predict,
-    seeded_model,
-    train_and_save,
-)
+from physlens.training import TrainSettings, predict, seeded_model, train_and_save
 from physlens.validate import validate_su2
 
 log = logging.getLogger(__name__)

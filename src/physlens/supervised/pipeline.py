@@ -18,6 +18,7 @@ import xarray as xr
 
 from physlens.config import TC_EXACT
 from physlens.io import atomic_path, to_netcdf_atomic
+from physlens.modelfiles import load_model
 from physlens.phase import crossing
 from physlens.phase.ensemble import (
     combined_error,
@@ -31,13 +32,7 @@ from physlens.seeding import derive_seed, rng
 from physlens.slices import split_slice
 from physlens.summary import headline, write_headlines
 from physlens.supervised.data import load_ising, phase_labels, spins_array, z2_signs
-from physlens.training import (
-    TrainSettings,
-    load_model,
-    predict,
-    seeded_model,
-    train_and_save,
-)
+from physlens.training import TrainSettings, predict, seeded_model, train_and_save
 
 log = logging.getLogger(__name__)
 STAGE = "supervised"

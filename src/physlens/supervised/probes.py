@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from physlens.io import atomic_path, to_netcdf_atomic
+from physlens.modelfiles import load_model
 from physlens.provenance import base_attrs
 from physlens.references import reference
 from physlens.slices import split_slice
@@ -28,7 +29,7 @@ from physlens.supervised.pipeline import (
     train_model,
     train_settings,
 )
-from physlens.training import load_model, predict
+from physlens.training import predict
 
 LN2 = math.log(2.0)
 # Wetzel & Scherzer 2017's loss table per receptive field (L = 28) is literature data:

@@ -22,12 +22,13 @@ import xarray as xr
 from physlens.config import TC_EXACT
 from physlens.interpret.probing import probing_kwargs, rank_observables, write_probing
 from physlens.io import sha256sum, to_netcdf_atomic
+from physlens.modelfiles import load_model
 from physlens.models import autoencoder as _autoencoder  # noqa: F401  (registers "autoencoder", "vae")
 from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
-from physlens.training import TrainSettings, load_model, seeded_model, train_and_save
+from physlens.training import TrainSettings, seeded_model, train_and_save
 from physlens.unsupervised.data import flat_spins, load_lattices, symmetrize, validation_mask
 from physlens.unsupervised.latent import (
     DISORDERED,
