@@ -34,9 +34,9 @@ from physlens.ccnn.path import l1_logistic_path, normalise_pattern, shape_check,
 from physlens.config import ConfigError, validate_config
 from physlens.crosskeys import cross_key_errors
 from physlens.io import to_netcdf_atomic
+from physlens.modelfiles import save_model
 from physlens.models import build_model
 from physlens.slices import ccnn_data_slice, ccnn_path_slice, ccnn_train_slice
-from physlens.training import save_model
 
 SEED = 11
 PLAQUETTE = [[0, 0], [0, 1], [1, 0], [1, 1]]

@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from physlens.plots.ising import plot_observables
-
 from physlens.ising import checks, exact
 from physlens.ising.sampling import simulate_to_file
+from physlens.plots.ising import plot_observables
 from physlens.summary import merge_headlines
 
 CHECKS = {"min_distance_from_tc": 0.4, "sigma": 4}

@@ -15,17 +15,15 @@ import xarray as xr
 
 from physlens.ccnn.correlators import brute_force_maps, correlator_maps
 from physlens.ccnn.ensembles import SPLIT_CODES, load_pair
-from physlens.io import sha256sum, to_netcdf_atomic, write_json
+from physlens.io import to_netcdf_atomic, write_json
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 from physlens.training import (
     TrainSettings,
     bce_with_logits,
-    clear_resume,
     predict,
-    save_model,
     seeded_model,
-    train,
+    train_and_save,
 )
 
 log = logging.getLogger(__name__)
@@ -149,46 +147,40 @@ def train_models(
     ds = load_pair(data_path)
     parts = {p: split_tensors(ds, p) for p in SPLIT_CODES}
     settings = TrainSettings.from_config({**training, **cfg["train"]})
-    data_sha = sha256sum(data_path)
     metrics = {"pair": name}
     for key, arch in architectures(cfg).items():
         mseed = stage_seed(seed, name, key)
         model = seeded_model(arch, mseed)
         l1 = float(cfg["l1_filters"]) if key == "ccnn" else 0.0
-        result = train(
+
+        def network_metrics(result) -> dict:
+            return {
+                "n_parameters": sum(p.numel() for p in result.model.parameters()),
+                **{f"{p}_accuracy": accuracy(result.model, *parts[p]) for p in SPLIT_CODES},
+                **{
+                    k: result.metrics[k] for k in ("epochs_run", "best_epoch", "val_loss", "device")
+                },
+            }
+
+        result, meta = train_and_save(
             model,
             parts["train"],
             parts["val"],
             settings,
             mseed,
+            {part: out[f"{key}_{part}"] for part in ("model", "meta", "history")},
+            data_path=data_path,
+            master_seed=seed,
+            config={**cfg, "network": key},
+            metadata={"pair": name, "l1_filters": l1},
+            metrics=network_metrics,
             loss_fn=penalised_bce(model, l1),
             resume_dir=None if resume_dir is None else f"{resume_dir}/{key}",
-            fingerprint_extra=[data_sha, l1],
             name=f"ccnn/{name}/{key}",
         )
-        m = {
-            "n_parameters": sum(p.numel() for p in result.model.parameters()),
-            **{f"{p}_accuracy": accuracy(result.model, *parts[p]) for p in SPLIT_CODES},
-            **{k: result.metrics[k] for k in ("epochs_run", "best_epoch", "val_loss", "device")},
-        }
-        metrics[key] = m
-        save_model(
-            result.model,
-            out[f"{key}_model"],
-            out[f"{key}_meta"],
-            metadata={
-                "seed": mseed,
-                "data_sha256": data_sha,
-                "pair": name,
-                "metrics": m,
-                "l1_filters": l1,
-            },
-            history=result.history,
-            history_path=out[f"{key}_history"],
-        )
+        m = metrics[key] = meta["metrics"]
         if key == "ccnn":
             to_netcdf_atomic(features_dataset(result.model, ds, seed), out["features"])
-        clear_resume(None if resume_dir is None else f"{resume_dir}/{key}")
         log.info(
             "%s/%s: test accuracy %.4f (%d parameters)",
             name,

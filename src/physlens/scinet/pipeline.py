@@ -14,13 +14,12 @@ import numpy as np
 import torch
 import xarray as xr
 
-from physlens.io import load_dataset, sha256sum, to_netcdf_atomic, write_json
-from physlens.modelfiles import save_model
+from physlens.io import load_dataset, to_netcdf_atomic, write_json
 from physlens.scinet.latents import scinet_loss
 from physlens.scinet.systems import SPLITS, SYSTEMS
 from physlens.seeding import derive_seed, rng
 from physlens.slices import scinet_data_slice, scinet_model_slice  # noqa: F401 (re-exported)
-from physlens.training import TrainSettings, clear_resume, seeded_model, train
+from physlens.training import TrainSettings, seeded_model, train_and_save
 
 log = logging.getLogger(__name__)
 STAGE = "scinet"
@@ -98,51 +97,47 @@ def train_scinet(
     mseed = stage_seed(seed, system, "model")
     arch = architecture(system, block["architecture"], ds)
     beta = float(block["beta"])
-    data_sha = sha256sum(data_path)
     loss_fn = partial(scinet_loss, beta=beta)
-    result = train(
+
+    def answer_metrics(result) -> dict:
+        return {
+            "system": system,
+            "beta": beta,
+            **{
+                k: result.metrics[k]
+                for k in (
+                    "epochs_run",
+                    "best_epoch",
+                    "train_loss",
+                    "val_loss",
+                    "n_train",
+                    "n_val",
+                    "device",
+                )
+            },
+        }
+
+    _, meta = train_and_save(
         seeded_model(arch, mseed),
         tensors(ds, system, "train"),
         tensors(ds, system, "val"),
         settings,
         mseed,
-        loss_fn=loss_fn,
-        resume_dir=resume_dir,
-        fingerprint_extra=[data_sha, beta],
-        name=f"scinet/{system}",
-    )
-    metrics = {
-        "system": system,
-        "beta": beta,
-        **{
-            k: result.metrics[k]
-            for k in (
-                "epochs_run",
-                "best_epoch",
-                "train_loss",
-                "val_loss",
-                "n_train",
-                "n_val",
-                "device",
-            )
-        },
-    }
-    save_model(
-        result.model,
-        out["model"],
-        out["meta"],
+        out,
+        data_path=data_path,
+        master_seed=seed,
+        config=cfg,
         metadata={
-            "seed": mseed,
-            "data_sha256": data_sha,
             "system": system,
             "loss": f"squared answer error summed over a sample's answers + {beta} * KL to N(0, 1)",
-            "metrics": metrics,
             "settings": vars(settings),
         },
-        history=result.history,
-        history_path=out["history"],
+        metrics=answer_metrics,
+        loss_fn=loss_fn,
+        resume_dir=resume_dir,
+        name=f"scinet/{system}",
     )
+    metrics = meta["metrics"]
     write_json(out["metrics"], metrics)
-    clear_resume(resume_dir)
     log.info("%s: %d epochs, val loss %.4g", system, metrics["epochs_run"], metrics["val_loss"])
     return metrics
