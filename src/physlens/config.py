@@ -267,6 +267,15 @@ def _concepts_errors(cfg: dict) -> list[str]:
     return concepts_config_errors(cfg)
 
 
+def _gnn_errors(cfg: dict) -> list[str]:
+    """The graph-network stage's relations between its own keys."""
+    if "n_simulations" not in cfg.get("gnn", {}):
+        return []
+    from physlens.gnn.settings import gnn_config_errors
+
+    return gnn_config_errors(cfg)
+
+
 def memory_needed_mb(cfg: dict) -> float:
     """Peak memory (MB) of the largest job, from the data sizes: the Ising simulation holds
     int8 spins of its lattice, a training job float32 spins (and ~14x that in torch copies,
@@ -322,6 +331,7 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _su2_errors(cfg)
         + _twin_errors(cfg)
         + _concepts_errors(cfg)
+        + _gnn_errors(cfg)
         + _windows_errors(
             "unsupervised.clusters",
             cfg.get("unsupervised", {}).get("clusters", {}),
