@@ -6,8 +6,11 @@
 * :mod:`physlens.gnn.kernels`   -- the same integrator as numba kernels (the production path);
 * :mod:`physlens.gnn.simulate`  -- random initial conditions, many short simulations, HDF5;
 * :mod:`physlens.gnn.data`      -- node features, targets and splits from a simulation file;
-* :mod:`physlens.gnn.model`     -- the message-passing network (``gnn_message_passing``);
 * :mod:`physlens.gnn.train`     -- the training entry point (physlens.training's loop);
 * :mod:`physlens.gnn.interpret` -- message sparsity, messages vs true forces, symbolic
-  regression of the dominant message, headline numbers.
+  regression of the dominant message, headline numbers;
+* :mod:`physlens.gnn.settings`  -- config slices and cross-key checks (pure Python).
+
+The network itself is :mod:`physlens.models.gnn` (``gnn_message_passing``), registered with
+the other architectures so a saved model loads by name.
 """

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from physlens.gnn.settings import n_split_simulations
 from physlens.seeding import rng
 
 SPLITS = ("train", "val", "test")
@@ -43,8 +44,8 @@ def split_simulations(
     if n_sims < 3:
         raise ValueError(f"gnn.n_simulations = {n_sims}: at least 3 are needed (train/val/test)")
     order = rng(seed, "gnn", law, "split").permutation(n_sims)
-    n_val = max(1, int(round(val_fraction * n_sims)))
-    n_test = max(1, int(round(test_fraction * n_sims)))
+    n_val = n_split_simulations(n_sims, val_fraction)
+    n_test = n_split_simulations(n_sims, test_fraction)
     split = np.zeros(n_sims, int)
     split[order[:n_val]] = 1
     split[order[n_val : n_val + n_test]] = 2

@@ -29,6 +29,7 @@ import xarray as xr
 from physlens.gnn.data import graph_data, node_parameter_names
 from physlens.gnn.forces import pair_forces
 from physlens.gnn.simulate import load_simulations
+from physlens.models.gnn import complete_graph
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.symbolic import fit_formula
@@ -39,8 +40,6 @@ log = logging.getLogger(__name__)
 def edge_table(nodes: np.ndarray, law: str, dim: int, softening: float) -> dict[str, np.ndarray]:
     """Per-edge geometry, pair parameters and the true force on the receiver, for snapshots
     (N, n, F): flat arrays over (snapshot, ordered pair), receiver-major like the model."""
-    from physlens.gnn.model import complete_graph
-
     n = nodes.shape[1]
     recv, send = (t.numpy() for t in complete_graph(n))
     x = nodes[..., :dim]

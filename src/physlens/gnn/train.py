@@ -14,7 +14,6 @@ import logging
 import numpy as np
 import torch
 
-import physlens.gnn.model  # noqa: F401  (registers gnn_message_passing)
 from physlens.gnn.data import acceleration_scale, graph_data, node_parameter_names
 from physlens.gnn.simulate import load_simulations
 from physlens.io import sha256sum, write_json
@@ -47,6 +46,7 @@ def architecture(cfg: dict, law: str, variant: str) -> dict:
         "hidden": int(arch["hidden"]),
         "layers": int(arch["layers"]),
         "activation": arch["activation"],
+        "message_init_scale": float(arch["message_init_scale"]),
     }
 
 
