@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 from physlens.gnn.forces import LAWS, verlet_numpy
-from physlens.models.gnn import GraphNetwork
 from physlens.gnn.simulate import initial_conditions, run
 from physlens.gnn.train import message_l1_loss
+from physlens.models.gnn import GraphNetwork
 from physlens.seeding import rng
 
 # config/config.yaml: gnn.architecture and the per-law steps

@@ -11,10 +11,10 @@ import torch
 
 from physlens.gnn import interpret as I
 from physlens.gnn.data import node_features, split_simulations
-from physlens.models.gnn import GraphNetwork, aggregate, complete_graph
 from physlens.gnn.settings import gnn_config_errors
 from physlens.gnn.simulate import simulate
 from physlens.gnn.train import message_l1_loss, variant_settings
+from physlens.models.gnn import GraphNetwork, aggregate, complete_graph
 from physlens.seeding import rng
 
 DIM, N = 2, 4
