@@ -132,7 +132,7 @@ def test_sparse_linear_messages_pass_every_check(spring_edges):
     A = np.array([[0.6, -0.8], [0.8, 0.6]]) * 3.0
     msg[:, [17, 42]] = _force(table) @ A.T + 0.5
     a = I.message_analysis(msg, table, fit, hold, DIM, significance=0.1)
-    assert a["n_significant"] == DIM
+    assert a["n_significant"] == a["n_significant_principal"] == DIM
     assert sorted(c["component"] for c in a["per_component"]) == [17, 42]
     assert a["force_r2_min"] > 0.999 and a["force_target"] == "force"
     # the affine fit recovers the map and the offset
@@ -154,6 +154,8 @@ def test_dense_linear_messages_fail_sparsity_but_not_linearity(spring_edges):
     A = rng(3, "t").standard_normal((100, DIM))
     a = I.message_analysis(_force(table) @ A.T, table, fit, hold, DIM, significance=0.1)
     assert a["n_significant"] > 10 and a["force_r2_min"] > 0.999
+    # ... yet they span only the force's two directions
+    assert a["n_significant_principal"] == DIM
 
 
 def test_random_messages_fail_sparsity_and_linearity(spring_edges):
@@ -161,6 +163,7 @@ def test_random_messages_fail_sparsity_and_linearity(spring_edges):
     msg = rng(4, "t").standard_normal((len(table["r"]), 100))
     a = I.message_analysis(msg, table, fit, hold, DIM, significance=0.1)
     assert a["n_significant"] > 50 and a["force_r2_min"] < 0.05
+    assert a["n_significant_principal"] > 50
 
 
 def test_formula_check_accepts_the_force_law_and_rejects_others(spring_edges):

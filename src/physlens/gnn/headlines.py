@@ -38,6 +38,8 @@ def law_headlines(report: dict, cfg: dict) -> list[dict]:
                     f"{icfg['significance']} x the largest (expected: {dim})"
                 ),
                 std_sorted=v["std_sorted"][:8],
+                # rotation-invariant: directions the messages span (principal axes)
+                n_significant_principal=v["n_significant_principal"],
             )
         )
         out.append(

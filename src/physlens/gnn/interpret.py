@@ -78,6 +78,13 @@ def sorted_std(msg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, std[order]
 
 
+def principal_std(msg: np.ndarray) -> np.ndarray:
+    """Standard deviations along the principal axes of the messages, decreasing: how many
+    directions the messages span, whether or not they are aligned with the components."""
+    ev = np.linalg.eigvalsh(np.cov(msg, rowvar=False).reshape(msg.shape[1], msg.shape[1]))
+    return np.sqrt(np.clip(ev[::-1], 0.0, None))
+
+
 def n_significant(std_sorted: np.ndarray, significance: float) -> int:
     return int(np.sum(std_sorted >= significance * std_sorted[0])) if std_sorted[0] > 0 else 0
 
@@ -160,6 +167,7 @@ def message_analysis(msg, table, fit, hold, dim, significance) -> dict:
     """Sparsity and message-force R^2 of messages (edges, components) in the edge order of
     `table`; the force target (F or F / m_i) whose fit is better is kept."""
     order, std = sorted_std(msg)
+    principal = principal_std(msg)
     per = {
         name: force_r2(msg, F, order, dim, fit, hold)
         for name, F in force_targets(table, dim).items()
@@ -171,6 +179,8 @@ def message_analysis(msg, table, fit, hold, dim, significance) -> dict:
         "order": order,
         "std_sorted": std,
         "n_significant": n_significant(std, significance),
+        "principal_std_sorted": principal,
+        "n_significant_principal": n_significant(principal, significance),
         "force_target": best,
         "per_component": per[best],
         "force_r2_min": r2_min[best],
@@ -229,6 +239,8 @@ def interpret_law(
             v: {
                 "n_significant": a["n_significant"],
                 "std_sorted": a["std_sorted"].tolist(),
+                "n_significant_principal": a["n_significant_principal"],
+                "principal_std_sorted": a["principal_std_sorted"].tolist(),
                 "per_component": a["per_component"],
                 "force_r2_min": a["force_r2_min"],
                 "force_target": a["force_target"],
