@@ -89,6 +89,10 @@ def test_tiny_run_headlines_are_judged_for_l1_and_bottleneck_only(tiny_run, law)
         else:
             assert sparsity["reference"] == 2 and sparsity["status"] in ("met", "missed")
             assert linear["reference"] == 0.9 and "Cranmer" in linear["reference_source"]
+    drift = rec[f"gnn.{law}.median_energy_drift"]
+    assert drift["tolerance_kind"] == "at_most" and drift["status"] in ("met", "missed")
+    with open_dataset(tiny_run / f"{GNN}/{law}/simulations.h5") as ds:
+        assert drift["value"] == pytest.approx(float(np.median(ds["energy_drift"].values)))
     sym = rec[f"gnn.{law}.symbolic_force_r2"]
     assert sym["reference_key"] == "cranmer2020_symbolic_force_law"
     assert sym["context"]["formula"]

@@ -299,6 +299,7 @@ def train(
         torch.manual_seed(derive_seed(seed, "torch", epoch) % 2**63)  # dropout etc., if any
         model.train()
         run_loss, n_seen = 0.0, 0
+        epoch_lr = opt.param_groups[0]["lr"]  # annealing changes it batch by batch
         for idx in _batches(len(Xtr), settings.batch_size, gen):
             xb, yb = Xtr[idx], ytr[idx]
             if settings.augment_spin_flip:
@@ -319,7 +320,7 @@ def train(
         val_loss = mean_loss(model, Xva, yva, loss_fn, settings.batch_size, device, amp_dtype)
         hist["train_loss"].append(train_loss)
         hist["val_loss"].append(val_loss)
-        hist["lr"].append(opt.param_groups[0]["lr"])  # the rate this epoch trained with
+        hist["lr"].append(epoch_lr)  # the rate this epoch started with
         hist["seconds"].append(time.perf_counter() - t0)
         if val_loss < best_val - settings.min_delta:
             best_val, bad_epochs = val_loss, 0

@@ -227,9 +227,14 @@ def interpret_law(
     res, check = symbolic_formula(
         table, variants[best]["messages"][:, top], sym_rows, hold, dim, icfg["symbolic"], seed, law
     )
+    drift = ds["energy_drift"].values
     report = {
         "law": law,
         "dim": dim,
+        "simulation": {
+            "median_energy_drift": float(np.median(drift)),
+            "fraction_above_max_energy_drift": float(np.mean(drift > cfg["max_energy_drift"])),
+        },
         "n_edges": int(n_edges),
         "n_fit_edges": int(len(fit)),
         "n_heldout_edges": int(len(hold)),
