@@ -15,7 +15,11 @@ PY_DIRS := src tests benchmarks workflow/scripts
 # share the cores instead (each uses its rule's threads), so allow one per core.
 GPU_SLOTS ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$$n" -gt 0 ] && echo $$n || nproc)
 
-.PHONY: setup run test lint report lock readme-table clean-venv
+# The SLURM executor plugin for the SLURM tests, kept out of the venv's site-packages (see the
+# `slurm` extra in pyproject.toml): only the SLURM tests put it on PYTHONPATH.
+SLURM_PLUGIN := $(VENV)/slurm-plugin
+
+.PHONY: setup setup-slurm run test lint report lock readme-table clean-venv gpu-check job-times
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,12 +30,29 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+$(SLURM_PLUGIN)/.installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt --target $(SLURM_PLUGIN) \
+		snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep
+	touch $@
+
+# Cluster route: the plugin in the venv itself (a cluster's controller answers at once).
+setup-slurm: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[workflow,slurm]"
+
 run: $(STAMP)
 	$(BIN)/python -m physlens.config syntax $(SMK_ARGS)
 	$(BIN)/snakemake --cores $(CORES) --workflow-profile profiles/default --resources gpu=$(GPU_SLOTS) $(SMK_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(SLURM_PLUGIN)/.installed
 	$(BIN)/python -m pytest
+
+# GPU readiness: training rules on CUDA vs CPU, CUDA throughput (exits 3 without a GPU).
+gpu-check: $(STAMP)
+	benchmarks/gpu_check.sh
+
+# Where a finished run's time went: total job time, critical path, top rules.
+job-times: $(STAMP)
+	$(BIN)/python benchmarks/job_times.py $(if $(SMK_ARGS),-- $(SMK_ARGS))
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

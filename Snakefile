@@ -37,6 +37,8 @@ include: "workflow/rules/siamese.smk"
 include: "workflow/rules/su2_learning.smk"
 include: "workflow/rules/representations.smk"
 include: "workflow/rules/concepts.smk"
+include: "workflow/rules/scinet.smk"
+include: "workflow/rules/ccnn.smk"
 include: "workflow/rules/gnn.smk"
 include: "workflow/rules/summary.smk"
 

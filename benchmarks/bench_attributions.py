@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from physlens.interpret import attributions as A
+from physlens.interpret.lrp import lrp
 from physlens.models import build_model
 
 MODELS = {
@@ -41,7 +42,7 @@ def forward_backward(model, x):
 def methods(seed):
     return {
         "forward+backward (baseline)": forward_backward,
-        "LRP (epsilon)": lambda m, x: A.lrp(m, x, rule="epsilon"),
+        "LRP (epsilon)": lambda m, x: lrp(m, x, rule="epsilon"),
         "integrated gradients (64 steps)": lambda m, x: A.integrated_gradients(m, x, n_steps=64),
         "saliency": lambda m, x: A.saliency(m, x),
         "SmoothGrad (32 samples)": lambda m, x: A.smoothgrad(m, x, seed=seed, nt_samples=32),

@@ -9,7 +9,9 @@ import torch.nn.functional as F
 import xarray as xr
 
 from physlens.interpret import attributions as A
+from physlens.interpret.lrp import LRPAdapter, lrp
 from physlens.io import to_netcdf_atomic
+from physlens.observables import local_bond_energy
 
 pytestmark = pytest.mark.usefixtures("float64_single_thread")
 
@@ -65,7 +67,7 @@ def test_lrp0_of_linear_model_is_weight_times_input_and_delta_is_bias():
     torch.manual_seed(0)  # unseeded draws can put an output at z ~ 0, where LRP-0 divides by z
     lin = nn.Linear(6, 1).double()
     x = torch.randn(10, 6)
-    r, delta = A.lrp(lin, x, rule="zero")
+    r, delta = lrp(lin, x, rule="zero")
     w, b = lin.weight.detach()[0], lin.bias.detach()[0]
     torch.testing.assert_close(r, (w * x).reshape(10, 6), rtol=1e-9, atol=1e-12)
     torch.testing.assert_close(delta, torch.full((10,), float(b)), rtol=1e-9, atol=1e-12)
@@ -75,7 +77,7 @@ def test_lrp_delta_equals_relevance_absorbed_by_biases_in_a_dense_net():
     torch.manual_seed(1)
     net = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1)).double()
     x = torch.randn(7, 5)
-    r, delta = A.lrp(net, x, rule="zero")
+    r, delta = lrp(net, x, rule="zero")
     W1, b1 = net[0].weight.detach(), net[0].bias.detach()
     W2, b2 = net[2].weight.detach()[0], net[2].bias.detach()[0]
     z1 = x @ W1.T + b1
@@ -104,7 +106,7 @@ def test_lrp_conserves_relevance_in_bias_free_nets(make, rule):
     torch.manual_seed(2)
     net = make().double()
     x = spins(6, 4, seed=3)
-    r, delta = A.lrp(net, x, rule=rule, epsilon=1e-9)
+    r, delta = lrp(net, x, rule=rule, epsilon=1e-9)
     out = net(x).detach().reshape(-1)
     assert torch.all(delta.abs() <= 1e-6 * out.abs().clamp(min=1e-3))
     torch.testing.assert_close(r.sum(dim=(1, 2)), out, rtol=1e-6, atol=1e-9)
@@ -117,11 +119,11 @@ def test_functional_mean_is_routed_like_captums_own_adaptive_pool():
     pooled = MeanProbe(kernel=(2, 2), channels=3, act=nn.Tanh, pool_module=True).double()
     pooled.load_state_dict(functional.state_dict())
     x = spins(5, 5, seed=5)
-    r_f, d_f = A.lrp(functional, x, rule="epsilon")
-    r_p, d_p = A.lrp(pooled, x, rule="epsilon")
+    r_f, d_f = lrp(functional, x, rule="epsilon")
+    r_p, d_p = lrp(pooled, x, rule="epsilon")
     torch.testing.assert_close(r_f, r_p, rtol=1e-10, atol=1e-12)
     torch.testing.assert_close(d_f, d_p)
-    assert len(A.LRPAdapter(functional, x[:1]).reductions) == 1
+    assert len(LRPAdapter(functional, x[:1]).reductions) == 1
 
 
 def test_lrp_with_circular_padding_is_translation_equivariant():
@@ -130,8 +132,8 @@ def test_lrp_with_circular_padding_is_translation_equivariant():
     torch.manual_seed(6)
     net = MeanProbe(kernel=(2, 3), channels=4).double()
     x = spins(3, 6, seed=7)
-    r, _ = A.lrp(net, x, rule="epsilon")
-    r_shift, _ = A.lrp(net, torch.roll(x, (2, 3), dims=(-2, -1)), rule="epsilon")
+    r, _ = lrp(net, x, rule="epsilon")
+    r_shift, _ = lrp(net, torch.roll(x, (2, 3), dims=(-2, -1)), rule="epsilon")
     torch.testing.assert_close(r_shift, torch.roll(r, (2, 3), dims=(-2, -1)), rtol=1e-9, atol=1e-12)
 
 
@@ -143,7 +145,7 @@ def test_alpha1beta0_propagates_only_positive_relevance_and_conserves_it():
     with torch.no_grad():
         net[2].weight.abs_()  # positive output for nonnegative hidden activity
     x = torch.rand(9, 6)  # nonnegative inputs: the regime where the rule is defined
-    r, delta = A.lrp(net, x, rule="alpha1beta0")
+    r, delta = lrp(net, x, rule="alpha1beta0")
     out = net(x).detach().reshape(-1)
     keep = out > 1e-6
     assert torch.all(r[keep] >= 0)
@@ -154,19 +156,19 @@ def test_alpha1beta0_propagates_only_positive_relevance_and_conserves_it():
 def test_lrp_rules_are_configurable_per_layer_and_bad_names_are_errors():
     net = MeanProbe(channels=2).double()
     x = spins(2, 4)
-    r_comp, _ = A.lrp(net, x, rule=["gamma", "epsilon"])
+    r_comp, _ = lrp(net, x, rule=["gamma", "epsilon"])
     assert torch.isfinite(r_comp).all()
     with pytest.raises(ValueError, match="interpret.lrp.rule"):
-        A.lrp(net, x, rule="lrp-42")
+        lrp(net, x, rule="lrp-42")
     with pytest.raises(ValueError, match="3 rules given for 2"):
-        A.lrp(net, x, rule=["gamma", "epsilon", "zero"])
+        lrp(net, x, rule=["gamma", "epsilon", "zero"])
 
     class Odd(nn.Module):
         def forward(self, x):
             return x**3
 
     with pytest.raises(TypeError, match="Odd"):
-        A.lrp(nn.Sequential(nn.Linear(3, 1), Odd()).double(), torch.randn(2, 3))
+        lrp(nn.Sequential(nn.Linear(3, 1), Odd()).double(), torch.randn(2, 3))
     # the model is left clean: no captum attributes, weights restored
     assert not any(hasattr(m, "rule") or hasattr(m, "activations") for m in net.modules())
 
@@ -175,8 +177,8 @@ def test_logit_model_strips_the_final_sigmoid():
     body = nn.Sequential(nn.Linear(4, 1)).double()
     full = nn.Sequential(body[0], nn.Sigmoid())
     x = torch.randn(3, 4)
-    r_body, _ = A.lrp(body, x, rule="zero")
-    r_logit, _ = A.lrp(A.logit_model(full), x, rule="zero")
+    r_body, _ = lrp(body, x, rule="zero")
+    r_logit, _ = lrp(A.logit_model(full), x, rule="zero")
     torch.testing.assert_close(r_logit, r_body)
     with pytest.raises(ValueError, match="pre-sigmoid logit"):
         A.logit_model(nn.Linear(2, 1))
@@ -189,16 +191,16 @@ def test_hand_set_1x2_net_puts_relevance_on_domain_walls():
     torch.testing.assert_close(
         net(x).detach(), 3.0 * domain_wall_fraction(x) - 1.4
     )  # the net computes the nearest-neighbour correlation
-    r, _ = A.lrp(net, x, rule="zero")
-    e = A.local_bond_energy(x.numpy(), directions=("x",))
+    r, _ = lrp(net, x, rule="zero")
+    e = local_bond_energy(x.numpy(), directions=("x",))
     # each anti-aligned bond gives w_out / N to both of its spins: R_i = w_out/N (1 + e_i)
     np.testing.assert_allclose(r.numpy(), 3.0 / L**2 * (1 + e), atol=1e-9)
     assert A.relevance_bond_energy_correlation(r.numpy(), x.numpy(), ("x",)) > 0.999999
     # a logit for "ordered" (physlens label 1) counts walls against: r = -1
-    r_neg, _ = A.lrp(hand_set_1x2(w_out=-3.0, b_out=1.4), x, rule="zero")
+    r_neg, _ = lrp(hand_set_1x2(w_out=-3.0, b_out=1.4), x, rule="zero")
     assert A.relevance_bond_energy_correlation(r_neg.numpy(), x.numpy(), ("x",)) < -0.999999
     ordered = torch.ones(1, L, L)
-    r_ord, _ = A.lrp(net, ordered, rule="zero")
+    r_ord, _ = lrp(net, ordered, rule="zero")
     assert torch.all(r_ord == 0)  # no domain wall, no relevance
 
 
@@ -241,20 +243,20 @@ def test_integrated_gradients_and_deeplift_are_complete():
 
 def test_local_bond_energy_sums_to_the_total_energy():
     s = spins(3, 5, seed=13).numpy()
-    e = A.local_bond_energy(s)
+    e = local_bond_energy(s)
     total = np.zeros(3)
     for i in range(5):
         for j in range(5):  # each periodic bond once, to the right and downward
             total -= s[:, i, j] * (s[:, i, (j + 1) % 5] + s[:, (i + 1) % 5, j])
     np.testing.assert_allclose(e.sum(axis=(1, 2)), total)
     checker = np.indices((4, 4)).sum(0) % 2 * 2 - 1
-    np.testing.assert_array_equal(A.local_bond_energy(checker), np.full((4, 4), 2.0))
-    np.testing.assert_array_equal(A.local_bond_energy(np.ones((4, 4))), np.full((4, 4), -2.0))
+    np.testing.assert_array_equal(local_bond_energy(checker), np.full((4, 4), 2.0))
+    np.testing.assert_array_equal(local_bond_energy(np.ones((4, 4))), np.full((4, 4), -2.0))
 
 
 def test_correlation_signs_and_degenerate_cases():
     s = spins(4, 6, seed=14).numpy()
-    e = A.local_bond_energy(s)
+    e = local_bond_energy(s)
     assert A.relevance_bond_energy_correlation(2 * e + 1, s) == pytest.approx(1.0)
     assert A.relevance_bond_energy_correlation(-e, s) == pytest.approx(-1.0)
     assert np.isnan(A.relevance_bond_energy_correlation(np.ones((1, 4, 4)), np.ones((1, 4, 4))))
@@ -300,7 +302,7 @@ def test_physlens_models_are_explained_without_new_code_paths():
     ):
         torch.manual_seed(0)
         net = models.build_model(arch).double()
-        r, delta = A.lrp(net, x, rule="epsilon")
+        r, delta = lrp(net, x, rule="epsilon")
         torch.testing.assert_close(r.sum(dim=(1, 2)) + delta, net(x).detach())
         assert r.shape == x.shape and torch.isfinite(r).all()
 

@@ -1,4 +1,4 @@
-"""The concepts stage (issue #9, parts 3-4): physlens.concepts.pipeline on models whose answer
+"""The concepts stage (issue #9, parts 3-4): the physlens.concepts pipelines on models whose answer
 is known by construction, the config checks, and the rules' outputs after the tiny run.
 
 Known answers:
@@ -28,13 +28,15 @@ import torch.nn as nn
 import xarray as xr
 
 from conftest import ROOT
+from physlens.concepts import confounder_pipeline as CP
+from physlens.concepts import decoded as D
 from physlens.concepts import pipeline as C
-from physlens.concepts.confounders import confounder_check
-from physlens.concepts.settings import concepts_config_errors
+from physlens.concepts.confounders import check_regions, confounder_check, expected_flag
+from physlens.crosskeys import concepts_config_errors
 from physlens.io import sha256sum, to_netcdf_atomic
+from physlens.modelfiles import save_model
 from physlens.models import REGISTRY, register
 from physlens.observables import compute_observables
-from physlens.training import save_model
 
 SEED = 5
 L = 8
@@ -156,7 +158,7 @@ def ising_file(path: Path, temps, p_up, rng) -> Path:
 def test_mean_field_observables_equal_the_exact_observables_on_spins():
     s = np.random.default_rng(0).choice(np.array([-1, 1], np.int8), size=(20, 6, 6))
     exact = compute_observables(s, ["magnetization", "abs_magnetization", "energy"])
-    mf = C.mean_field_observables(s)
+    mf = D.mean_field_observables(s)
     for k in ("magnetization", "abs_magnetization", "energy"):
         np.testing.assert_allclose(mf[k], exact[k].values, atol=1e-12)
 
@@ -172,7 +174,7 @@ def test_mean_field_energy_and_magnetisation_are_expectations_of_the_product_dis
         o = compute_observables(s[None].astype(np.int8), ["energy", "magnetization"])
         E += w * float(o["energy"][0])
         M += w * float(o["magnetization"][0])
-    mf = C.mean_field_observables(m)
+    mf = D.mean_field_observables(m)
     assert mf["energy"][0] == pytest.approx(E, abs=1e-12)
     assert mf["magnetization"][0] == pytest.approx(M, abs=1e-12)
 
@@ -180,7 +182,7 @@ def test_mean_field_energy_and_magnetisation_are_expectations_of_the_product_dis
 def test_expected_spins_are_the_mean_of_the_decoders_bernoulli_sites():
     ae = UniformAutoencoder(4)
     z = torch.tensor([[0.3, 0.0], [-1.2, 0.0]])
-    m = C.expected_spin_decoder(ae)(z)
+    m = D.expected_spin_decoder(ae)(z)
     p = torch.sigmoid(ae.decode(z))  # P(s = +1)
     torch.testing.assert_close(m, 2 * p - 1)
 
@@ -194,7 +196,7 @@ def test_branch_directions_recover_even_concepts_that_no_global_direction_fits()
     Z = np.stack([M, rng.normal(size=400)], 1)
     concepts = {"abs_magnetization": np.abs(M), "temperature": 3 - 2 * np.abs(M)}
     assert concept_directions(Z, concepts)["abs_magnetization"].r2 < 0.05
-    dirs = C.branch_concept_directions(Z, concepts, M)
+    dirs = D.branch_concept_directions(Z, concepts, M)
     for b in (1, -1):
         d = dirs[b]["abs_magnetization"]
         np.testing.assert_allclose(d.direction, [b, 0], atol=1e-9)
@@ -292,7 +294,7 @@ def test_counterfactual_descriptions_and_headlines(counterfactual_run):
     assert any("would be called disordered if |M| fell from" in t for t in texts)
     rec = {r["name"]: r for r in json.loads(out["headline.json"].read_text())["records"]}
     assert rec["concepts.counterfactuals.flip_rate"]["status"] == "met"
-    for c in C.CONCEPTS:
+    for c in D.CONCEPTS:
         assert rec[f"concepts.counterfactuals.direction_consistent[{c}]"]["value"] == 1.0
     assert rec["concepts.counterfactuals.knob_response[abs_magnetization]"]["status"] == "met"
     assert rec["concepts.counterfactuals.to_ordered.median_after[abs_magnetization]"][
@@ -362,7 +364,7 @@ def confounder_files(tmp_path_factory):
         d / "L8.h5", TEMPS, [0.97, 0.95, 0.93, 0.55, 0.52, 0.5], np.random.default_rng(4)
     )
     paths = {n: d / f"{n}.h5" for n in ("clean", "confounded", "swapped")}
-    written = C.write_confounder_data(source, CONF, SEED, paths)
+    written = CP.write_confounder_data(source, CONF, SEED, paths)
     return d, source, paths, written
 
 
@@ -393,7 +395,7 @@ def test_confounder_data_marks_exactly_the_chosen_class(confounder_files):
 def test_band_without_one_phase_is_refused_naming_the_keys(tmp_path, confounder_files):
     _, source, _, _ = confounder_files
     with pytest.raises(ValueError, match=r"concepts\.confounders\.temperatures"):
-        C.write_confounder_data(
+        CP.write_confounder_data(
             source, {**CONF, "temperatures": [2.5, 3.6]}, SEED, {"clean": tmp_path / "x.h5"}
         )
 
@@ -418,7 +420,7 @@ def test_confounder_accuracy_of_a_marker_reader_and_of_a_physics_reader(
     confounder_files, confounder_models, tmp_path
 ):
     _, _, paths, _ = confounder_files
-    acc = C.confounder_accuracy(
+    acc = CP.confounder_accuracy(
         confounder_models,
         paths,
         {**SPLIT, "windows": CONF["windows"]},
@@ -443,7 +445,7 @@ def test_confounder_check_flags_the_region_reader_and_passes_the_physics_reader(
     confounder_files, confounder_models, tmp_path, model, flagged
 ):
     _, _, paths, _ = confounder_files
-    out = C.run_confounder_check(
+    out = CP.run_confounder_check(
         model,
         confounder_models[model],
         "confounded",
@@ -469,7 +471,7 @@ def test_confounder_check_flags_the_region_reader_and_passes_the_physics_reader(
             assert r["enrichment"] == pytest.approx(1.0, abs=1e-6)
             assert r["marker_share"] == pytest.approx(16 / 64, abs=1e-6)
     # the stored maps reproduce the verdict, and the headline is judged by the expectation
-    regions = C.check_regions(L, CONF["patches"])
+    regions = check_regions(L, CONF["patches"])
     for e in CONF["explainers"]:
         rep = confounder_check(out["relevance"].sel(explainer=e).values, regions, CONF["threshold"])
         assert bool(rep.flagged) is flagged
@@ -480,10 +482,10 @@ def test_confounder_check_flags_the_region_reader_and_passes_the_physics_reader(
 
 
 def test_check_regions_and_expected_verdicts():
-    regions = C.check_regions(8, [4, 8])
+    regions = check_regions(8, [4, 8])
     assert len(regions) == 4 + 1 and "y0:8,x0:8" in regions
-    assert C.expected_flag("confounded", "confounded") and C.expected_flag("confounded", "swapped")
-    assert not C.expected_flag("confounded", "clean") and not C.expected_flag("clean", "confounded")
+    assert expected_flag("confounded", "confounded") and expected_flag("confounded", "swapped")
+    assert not expected_flag("confounded", "clean") and not expected_flag("clean", "confounded")
 
 
 # --- config --------------------------------------------------------------------------------
@@ -556,12 +558,12 @@ def test_tiny_run_counterfactual_outputs(tiny_run):
     n = 2 * 3  # config/test.yaml: samples_per_phase 3
     assert ds.sizes["case"] == n and ds.attrs["autoencoder"] == "vae2"
     assert np.abs(ds["decoded_after"].values).max() <= 1.0
-    mf = C.mean_field_observables(ds["decoded_after"].values)
+    mf = D.mean_field_observables(ds["decoded_after"].values)
     np.testing.assert_allclose(ds["energy_after"].values, mf["energy"], atol=1e-5)
     assert set(ds["target"].values.tolist()) == {0, 1}
     assert ((ds["p_before"] >= 0) & (ds["p_before"] <= 1)).all()
     knobs = _h5(tiny_run, f"{CON}/counterfactuals/knob_sweeps.h5")
-    assert list(knobs["concept"].values) == list(C.CONCEPTS) and knobs.sizes["knob"] == 7
+    assert list(knobs["concept"].values) == list(D.CONCEPTS) and knobs.sizes["knob"] == 7
     doc = json.loads((tiny_run / f"{CON}/counterfactuals/counterfactuals.json").read_text())
     assert len(doc["counterfactuals"]) == n and all(
         c["description"].startswith("T = ") for c in doc["counterfactuals"]
@@ -592,7 +594,7 @@ def test_tiny_run_confounder_outputs(tiny_run):
             assert r["region"] in r["message"] and 0 <= r["share"] <= 1
             # the verdict is reproducible from the stored maps
             rep = confounder_check(
-                ds["relevance"].sel(explainer=e).values, C.check_regions(12, [3, 6]), 2.0
+                ds["relevance"].sel(explainer=e).values, check_regions(12, [3, 6]), 2.0
             )
             assert rep.flagged == r["flagged"] and rep.region == r["region"]
         shares[model] = ds["marker_share"]

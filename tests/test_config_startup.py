@@ -1,6 +1,7 @@
 """Every config mistake is caught by physlens.config before any job: non-finite numbers,
 floats given for integers, sizes too large for the machine, and every cross-key check."""
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import yaml
 
 from physlens.config import (
     ConfigError,
+    load_schema,
     memory_needed_mb,
     read_yaml,
     validate_config,
@@ -57,6 +59,101 @@ def test_float_for_integer_is_refused(good):
 def test_huge_sample_count_is_refused(good):
     good["ising"]["samples_per_temperature"] = 10**9
     _refused(good, "ising.samples_per_temperature")
+
+
+# Integer keys that need no upper bound, because a large value allocates nothing and costs
+# no time in proportion: a minibatch is a slice of the data set, never larger; patience only
+# ends training earlier than the epoch bound; an index or a region is checked against what
+# it indexes; a stride or patch larger than the lattice only means fewer patches.
+NOT_SIZE_LIKE = {
+    "seed",
+    "batch_size",
+    "lissa_batch_size",
+    "patience",
+    "lr_plateau_patience",
+    "classifier_member",
+    "occlusion_stride",
+    "occlusion_patch",
+    "patches",
+    "region",
+    "n_neighbors",  # capped at n - 1 by the embedding
+}
+SCHEMA = load_schema()
+
+
+def _resolved(node):
+    if "$ref" not in node:
+        return node
+    target = SCHEMA
+    for part in node["$ref"].lstrip("#/").split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def _schema_keys(node=SCHEMA, path=()):
+    """(path, schema node) of every key in the schema, $refs resolved."""
+    for name, sub in node.get("properties", {}).items():
+        sub = _resolved(sub)
+        yield path + (name,), sub
+        yield from _schema_keys(sub, path + (name,))
+
+
+def _bounds():
+    """(path, kind, bound) of every upper bound: on a value, on each item, on a list's length."""
+    for path, node in _schema_keys():
+        if "maximum" in node:
+            yield path, "value", node["maximum"]
+        if "maximum" in node.get("items", {}):
+            yield path, "item", node["items"]["maximum"]
+        if "maxItems" in node and node.get("items", {}).get("type") != "array":
+            yield path, "length", node["maxItems"]
+
+
+def test_every_size_like_integer_has_an_upper_bound():
+    """A number that allocates memory or time in proportion to it is bounded in the schema,
+    so a slip (an extra zero) stops the run at start-up, not a job hours later."""
+    unbounded = []
+    for path, node in _schema_keys():
+        if path[-1] in NOT_SIZE_LIKE:
+            continue
+        for n in (node, node.get("items", {})):
+            if n.get("type") == "integer" and "maximum" not in n:
+                unbounded.append(".".join(path))
+    assert not unbounded, f"integer keys without a maximum: {unbounded}"
+
+
+@pytest.fixture(scope="module")
+def valid_config():
+    """config/test.yaml over config/config.yaml, validated once: every section present."""
+    from snakemake.utils import update_config
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    update_config(cfg, yaml.safe_load((ROOT / "config" / "test.yaml").read_text()))
+    return validate_config(cfg, schema=SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "bound"),
+    list(_bounds()),
+    ids=lambda v: ".".join(v) if isinstance(v, tuple) else str(v),
+)
+def test_value_above_bound_is_refused_naming_key_value_and_bound(valid_config, path, kind, bound):
+    cfg = copy.deepcopy(valid_config)
+    node = cfg
+    for p in path[:-1]:
+        node = node.setdefault(p, {})
+    key = ".".join(path)
+    if kind == "length":
+        node[path[-1]] = [1.0 + k / (bound + 1) for k in range(bound + 1)]
+        words = [f"{key} has {bound + 1} items, more than the maximum of {bound}"]
+    else:
+        value = bound + 1
+        node[path[-1]] = [value] if kind == "item" else value
+        words = [f"{key}{'[0]' if kind == 'item' else ''} = {value!r}", f"maximum of {bound}"]
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg, schema=SCHEMA)
+    for w in words:
+        assert w in str(err.value), str(err.value)
 
 
 def test_memory_need_is_checked_against_declared_memory(good):

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from _ising_fixture import write_fixture
-from physlens.io import DataFileError
+from physlens.io import DataFileError, open_dataset
 from physlens.ising.checks import headline_records, mark_onsager_comparisons
 from physlens.ising.exact import kaufman_energy, onsager_energy, spontaneous_magnetization
+from physlens.ising.sampling import simulate_to_file
 from physlens.summary import headline
 from physlens.supervised.data import load_ising
 from physlens.validate import ising_energy_from_spins, validate_ising
@@ -63,6 +64,51 @@ def test_damaged_file_is_refused_with_file_and_variable(ising_file, name, index,
     assert str(ising_file) in msg
     for w in words:
         assert w in msg, msg
+
+
+@pytest.fixture(scope="module")
+def simulated_file(tmp_path_factory):
+    """A small file from the workflow's own writer."""
+    params = {
+        "seed": 5,
+        "temperatures": {"values": [1.5, 3.0]},
+        "samples_per_temperature": 8,
+        "algorithm": {"default": "metropolis", "wolff_window": []},
+        "pilot_sweeps": 100,
+        "equilibration": {"min_sweeps": 20, "tau_multiple": 5},
+    }
+    path = tmp_path_factory.mktemp("ising") / "L4.h5"
+    return simulate_to_file(params, 4, path, progress=False)
+
+
+def _flip_stored_byte(src, dst, name):
+    """Copy `src` to `dst` with one bit of the first stored byte of variable `name` flipped,
+    behind HDF5's back (as a disk or a copy would); for energy that is the lowest mantissa
+    byte of a float64, a change no content check can see."""
+    with h5py.File(src, "r") as f:
+        d = f[name]
+        offset = d.id.get_offset() if d.chunks is None else d.id.get_chunk_info(0).byte_offset
+    data = bytearray(src.read_bytes())
+    data[offset] ^= 1
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def _load_lazily(path):
+    return validate_ising(open_dataset(path), path)
+
+
+@pytest.mark.parametrize("load", [load_ising, _load_lazily], ids=["load", "lazy"])
+@pytest.mark.parametrize("name", ["spins", "energy", "tau_int_energy", "temperature"])
+def test_flipped_byte_in_a_data_array_is_refused_naming_file_and_variable(
+    simulated_file, tmp_path, load, name
+):
+    assert load(simulated_file).sizes["sample"] == 8  # the undamaged file loads
+    damaged = _flip_stored_byte(simulated_file, tmp_path / "L4.h5", name)
+    with pytest.raises(DataFileError) as err:
+        load(damaged)
+    msg = str(err.value)
+    assert msg.startswith(f"{damaged}: {name} cannot be read (checksum mismatch"), msg
 
 
 def test_wrong_dims_are_refused(ising_file):

@@ -56,7 +56,7 @@ def test_as_expr_keeps_every_identifier_a_symbol():
 
 
 def test_crafted_symbolic_json_is_refused_by_parsimony(tmp_path):
-    from physlens.representations.pipeline import formula_candidate
+    from physlens.representations.parsimony import formula_candidate
 
     doc = {
         "feature_names": ["energy"],

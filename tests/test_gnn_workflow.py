@@ -13,7 +13,7 @@ import pytest
 from physlens.gnn import interpret as I
 from physlens.gnn.forces import accelerations, momentum
 from physlens.io import open_dataset
-from physlens.training import load_model
+from physlens.modelfiles import load_model
 
 GNN = "results/gnn"
 LAWS = ("spring", "charge")

@@ -24,10 +24,13 @@ import xarray as xr
 
 from physlens import modeldata as M
 from physlens.interpret import pipeline as P
+from physlens.interpret.ablation import ablation_layers, receptive_field_size
+from physlens.interpret.attributions import bond_directions
 from physlens.io import to_netcdf_atomic
+from physlens.modelfiles import save_model
 from physlens.models import build_model
-from physlens.observables import compute_observables
-from physlens.training import save_model, seeded_model
+from physlens.observables import ENERGY_GROUP, compute_observables
+from physlens.training import seeded_model
 
 SEED = 11
 L = 8
@@ -157,7 +160,7 @@ def test_probing_ranks_the_energy_group_first(md, tmp_path):
     ranking, lin = P.run_probing(
         md, cfg, SEED, tmp_path / "r.h5", tmp_path / "l.h5", tmp_path / "h.json"
     )
-    assert set(P.ENERGY_GROUP) <= set(ranking.observable.values[ranking["rank"].values == 1])
+    assert set(ENERGY_GROUP) <= set(ranking.observable.values[ranking["rank"].values == 1])
     assert float(ranking.sel(observable="energy").spearman) == pytest.approx(-1.0, abs=1e-9)
     assert (
         float(lin.r2_heldout.sel(observable="energy")) > 0.999
@@ -251,10 +254,10 @@ def test_ablation_layers_resolve_convolutions_and_reject_unknown_names():
     cnn = build_model(
         {"name": "phase_cnn", "channels": [2, 3], "kernel": 3, "activation": "tanh", "z2_odd": True}
     )
-    assert P.ablation_layers(cnn, ["conv"]) == ["features.0", "features.2"]
-    assert P.ablation_layers(cnn, ["features.2", "conv"]) == ["features.2", "features.0"]
+    assert ablation_layers(cnn, ["conv"]) == ["features.0", "features.2"]
+    assert ablation_layers(cnn, ["features.2", "conv"]) == ["features.2", "features.0"]
     with pytest.raises((ValueError, KeyError, AttributeError), match="nope"):
-        P.ablation_layers(cnn, ["nope"])
+        ablation_layers(cnn, ["nope"])
 
 
 def test_capacity_on_the_published_loss_table(tmp_path):
@@ -282,8 +285,8 @@ def test_capacity_on_the_published_loss_table(tmp_path):
 
 
 def test_bond_directions_follow_the_kernel(md):
-    assert P.bond_directions(md, ["x", "y"]) == ("x",)
-    assert P.receptive_field_size("constant") == 0 and P.receptive_field_size("2x3") == 6
+    assert bond_directions(md, ["x", "y"]) == ("x",)
+    assert receptive_field_size("constant") == 0 and receptive_field_size("2x3") == 6
 
 
 def test_influence_predicts_leave_one_out_retraining(tmp_path):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from physlens.ising import kernels, wolff
+from physlens.ising import exact, kernels, wolff
 from physlens.ising.rng import (
     next_u64,
     probability_bits,
@@ -42,50 +42,66 @@ def test_probability_bits_are_the_binary_expansion():
         probability_bits(1.0)
 
 
+def stream_states(seed):
+    """(4, STREAMS) xoshiro256** words, as the sampler lays them out."""
+    return np.ascontiguousarray(xoshiro_states(range(seed, seed + kernels.STREAMS)).T)
+
+
 @pytest.mark.parametrize("p4, p8", [(0.3, 0.09), (np.exp(-4 / 1.5), np.exp(-8 / 1.5))])
 def test_acceptance_masks_have_exact_per_lane_probabilities_and_independent_lanes(p4, p8):
-    state = xoshiro_states([99])[0]
-    eq1 = np.uint64(0x00000000FFFFFFFF)  # lanes 0-31 see p4, lanes 32-63 p8
+    """16 words at once, as a sweep draws them: every replica bit of every word is a
+    Bernoulli(p) of its own; bits at the same position of different words (drawn in the same
+    comparison steps from different streams) and bits within a word are uncorrelated."""
+    states = stream_states(99)
+    w, n = 16, 20000
+    eq1 = np.full(w, 0x00000000FFFFFFFF, dtype=np.uint64)  # bits 0-31 see p4, 32-63 p8
+    eq1[1::2] = ~eq1[1::2]  # odd words the other way round
     eq0 = ~eq1
-    n = 40000
     b4, b8 = probability_bits(p4), probability_bits(p8)
-    words = np.array(
-        [kernels._acceptance_mask(state, eq1, eq0, b4, b8) for _ in range(n)],
-        dtype=np.uint64,
-    )
-    bits = ((words[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)).astype(float)
-    freq = bits.mean(axis=0)
-    p = np.r_[np.full(32, p4), np.full(32, p8)]
-    z = (freq - p) / np.sqrt(p * (1 - p) / n)
-    assert np.abs(z).max() < 4.5  # 64 binomial tests at ~1e-5 each
-    # independent lanes: pairwise correlations are O(1/sqrt(n)) = 0.005
-    corr = np.corrcoef(bits.T)[np.triu_indices(64, 1)]
-    assert np.abs(corr).max() < 0.03
+    words = np.array([kernels.acceptance_masks(states, eq1, eq0, b4, b8) for _ in range(n)])
+    bits = ((words[..., None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+    p = np.where((eq1[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1), p4, p8)
+    z = (bits.mean(axis=0) - p) / np.sqrt(p * (1 - p) / n)
+    assert np.abs(z).max() < 5.0  # 1024 binomial tests
+    # correlations are O(1/sqrt(n)) = 0.007 when independent; a shared random word gives ~1
+    for b in (0, 31, 32, 63):
+        across_words = np.corrcoef(bits[:, :, b].T.astype(np.float32))[np.triu_indices(w, 1)]
+        assert np.abs(across_words).max() < 0.04
+    within_word = np.corrcoef(bits[:, 3, :].T.astype(np.float32))[np.triu_indices(64, 1)]
+    assert np.abs(within_word).max() < 0.04
 
 
-def test_replicas_do_not_coalesce():
-    """64 replicas from one ordered start must decorrelate: shared random numbers would make
-    coupled chains merge into identical configurations."""
-    L = 8
-    lat = np.zeros((1, L, L), dtype=np.uint64)
-    state = xoshiro_states([5])
-    T = 2.5
-    p4 = probability_bits(np.exp(-4 / T))[None]
-    p8 = probability_bits(np.exp(-8 / T))[None]
-    kernels.metropolis_run(lat, state, p4, p8, np.array([200]))
-    replicas = np.empty((64, L, L), dtype=np.int8)
+def zero_temperature_sweep(spins):
+    """Brute force on unpacked replicas (64, L, L) of +-1: sublattice (x + y) even, then odd;
+    a spin flips iff dE = 2 s (sum of neighbours) <= 0 (T = 0: p4 = p8 = 0)."""
+    L = spins.shape[-1]
+    yy, xx = np.indices((L, L))
+    for parity in (0, 1):
+        nn = sum(np.roll(spins, shift, axis) for shift in (1, -1) for axis in (-1, -2))
+        flip = (spins * nn <= 0) & ((yy + xx) % 2 == parity)
+        spins = np.where(flip, -spins, spins)
+    return spins
+
+
+def unpack_all(lat):
+    out = np.empty((64, *lat.shape), dtype=np.int8)
     for b in range(64):
-        kernels.unpack_replica(lat[0], b, replicas[b])
-    flat = {replicas[b].tobytes() for b in range(64)}
-    assert len(flat) == 64
-    # overlaps q = <s_a s_b> of independent paramagnetic replicas scatter around 0
-    q = (
-        np.einsum("aij,bij->ab", replicas.astype(float), replicas.astype(float))[
-            np.triu_indices(64, 1)
-        ]
-        / L**2
-    )
-    assert abs(q.mean()) < 0.1
+        kernels.unpack_replica(lat, b, out[b])
+    return out
+
+
+@pytest.mark.parametrize("L", [2, 4, 6, 16, 28, 70])
+def test_sweep_geometry_matches_brute_force_at_zero_temperature(L):
+    """At T = 0 a sweep is deterministic, so it checks every neighbour of every word of the
+    sublattice layout (ghost words, both row parities, padded chunks, several chunks a row)."""
+    rng = np.random.default_rng(L)
+    lat = rng.integers(0, 2**64, size=(L, L), dtype=np.uint64)
+    zero = probability_bits(0.0)
+    expected = unpack_all(lat).astype(np.int64)
+    for _ in range(3):
+        expected = zero_temperature_sweep(expected)
+    kernels.metropolis_sweeps(lat, stream_states(1), zero, zero, 3)
+    np.testing.assert_array_equal(unpack_all(lat), expected)
 
 
 def test_replica_measurement_matches_unpacked_lattices():
@@ -129,3 +145,21 @@ def test_wolff_mean_cluster_size_is_the_susceptibility_at_high_temperature():
     wolff.wolff_clusters(lat, state, threshold, 2000)
     sizes = np.array([wolff.wolff_clusters(lat, state, threshold, 1) for _ in range(n)])
     assert sizes.mean() == pytest.approx(chi, abs=4 * sizes.std() / np.sqrt(n) + 5e-4)
+
+
+@pytest.mark.parametrize("L, T", [(3, 2.0), (5, 2.5), (6, 1.8), (10, 3.0)])
+def test_mean_energy_of_both_sweep_paths_matches_kaufman(L, T):
+    """Odd L (sequential sweep, stream 0) and even L (vectorised chunks): the 64 replicas'
+    mean energy per site agrees with Kaufman's exact finite-torus value within 5 errors
+    (error from the spread of the 64 independent replica means)."""
+    p4, p8 = probability_bits(np.exp(-4 / T)), probability_bits(np.exp(-8 / T))
+    lat, states = np.zeros((L, L), dtype=np.uint64), stream_states(L)
+    kernels.metropolis_sweeps(lat, states, p4, p8, 200)
+    e, m, series = np.empty(64), np.empty(64), []
+    for _ in range(300):
+        kernels.metropolis_sweeps(lat, states, p4, p8, 4)
+        kernels.measure_replicas(lat, e, m)
+        series.append(e.copy())
+    per_replica = np.mean(series, axis=0)
+    error = per_replica.std(ddof=1) / np.sqrt(64)
+    assert per_replica.mean() == pytest.approx(exact.kaufman_energy(T, L), abs=5 * error)

@@ -110,6 +110,8 @@ def test_same_seed_gives_identical_samples_whatever_the_thread_count(tmp_path, c
     b = _arrays(simulate_to_file(p, 6, tmp_path / "b.h5", threads=2, progress=False))
     for name in a:
         assert a[name].tobytes() == b[name].tobytes(), name
+    # the whole file too: no time stamps, and the chunk checksums depend on the data only
+    assert (tmp_path / "a.h5").read_bytes() == (tmp_path / "b.h5").read_bytes()
     c = _arrays(
         simulate_to_file({**p, "seed": 12}, 6, tmp_path / "c.h5", threads=2, progress=False)
     )
@@ -132,6 +134,8 @@ def test_file_layout_is_the_shared_contract(tmp_path):
         assert f["spins"].dtype == np.int8 and f["spins"].shape == (3, 80, 6, 6)
         assert f["spins"].compression == "gzip" and f["spins"].chunks[0] == 1
         assert f.attrs["L"] == 6 and f.attrs["seed"] == 11 and "physlens_version" in f.attrs
+        # every array carries a checksum of each chunk, verified by HDF5 on every read
+        assert [k for k in f if isinstance(f[k], h5py.Dataset) and not f[k].fletcher32] == []
     with xr.open_dataset(path, engine="h5netcdf") as ds:
         assert ds["spins"].dims == ("temperature", "sample", "y", "x")
         np.testing.assert_allclose(ds["temperature"].values, temps)

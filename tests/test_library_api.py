@@ -10,7 +10,16 @@ from scipy.signal import lfilter
 import physlens
 from physlens.config import ConfigError, temperature_grid, validate_config
 
-PACKAGES = ("ising", "su2", "siamese", "supervised", "unsupervised", "interpret")
+PACKAGES = (
+    "ising",
+    "su2",
+    "siamese",
+    "supervised",
+    "unsupervised",
+    "interpret",
+    "phase",
+    "symbolic",
+)
 
 
 def test_package_imports_are_light_and_every_public_name_resolves():

@@ -18,7 +18,12 @@ from physlens.config import ConfigError, validate_config
 from physlens.models.ising import PhaseCNN, ProbeNet
 from physlens.observables import compute_observables
 from physlens.plots.representations import read_parsimony
-from physlens.representations import pipeline as R
+from physlens.representations import activations as ACT
+from physlens.representations import decision_pipeline as DP
+from physlens.representations import embeddings as EMB
+from physlens.representations import lattices as LT
+from physlens.representations import parsimony as PAR
+from physlens.representations import similarity as SIM
 from physlens.representations.maximisation import maximise_activation
 from physlens.representations.parsimony import aic, bic, compare_explanations
 
@@ -38,7 +43,7 @@ def bond_probe(w=(1.0, 1.0), head=1.0) -> ProbeNet:
 
 
 def lattices() -> dict[str, np.ndarray]:
-    return R.reference_lattices(L)
+    return LT.reference_lattices(L)
 
 
 @pytest.fixture()
@@ -54,8 +59,8 @@ def single_thread():
 
 
 def test_hidden_layers_are_the_nonlinearities_in_forward_order():
-    assert list(R.hidden_layers(ProbeNet(kernel=(2, 2)))) == ["act"]
-    assert list(R.hidden_layers(PhaseCNN(channels=(4, 3, 2)))) == [
+    assert list(ACT.hidden_layers(ProbeNet(kernel=(2, 2)))) == ["act"]
+    assert list(ACT.hidden_layers(PhaseCNN(channels=(4, 3, 2)))) == [
         "features.1",
         "features.3",
         "features.5",
@@ -65,17 +70,17 @@ def test_hidden_layers_are_the_nonlinearities_in_forward_order():
 def test_pooled_activations_of_a_hand_set_bond_unit():
     up, sx, sy = (lattices()[k] for k in ("uniform", "stagger_x", "stagger_y"))
     x = np.stack([up, -up, sx, sy])
-    acts = R.layer_activations(bond_probe(), x)
+    acts = ACT.layer_activations(bond_probe(), x)
     # lattice mean of tanh(s_i + s_{i+x}): +-tanh(2) on aligned lattices, 0 where every x bond
     # is broken, and 0 for rows of alternating sign (tanh is odd)
     np.testing.assert_allclose(
         acts["act"][:, 0], [math.tanh(2), -math.tanh(2), 0.0, 0.0], atol=1e-6
     )
-    flat = R.layer_activations(bond_probe(), x, view="flat")["act"]
+    flat = ACT.layer_activations(bond_probe(), x, view="flat")["act"]
     assert flat.shape == (4, L * L)
     np.testing.assert_allclose(flat.mean(1), acts["act"][:, 0], atol=1e-6)
     with pytest.raises(ValueError, match="layer_view"):
-        R.layer_activations(bond_probe(), x, view="max")
+        ACT.layer_activations(bond_probe(), x, view="max")
 
 
 # --- embeddings -----------------------------------------------------------------------------
@@ -96,22 +101,22 @@ def nearest_neighbour_accuracy(E, labels) -> float:
 
 def test_embeddings_keep_separated_clusters_apart_and_are_seeded():
     X, lab = two_clusters()
-    emb, ratio = R.embed(X, ["pca", "tsne", "umap"], seed=3, perplexity=15, n_neighbors=10)
+    emb, ratio = EMB.embed(X, ["pca", "tsne", "umap"], seed=3, perplexity=15, n_neighbors=10)
     for m, E in emb.items():
         assert E.shape == (len(X), 2), m
         assert nearest_neighbour_accuracy(E, lab) == 1.0, m
     assert ratio[0] > 0.9  # the cluster offset dominates the variance
-    again, _ = R.embed(X, ["tsne", "umap"], seed=3, perplexity=15, n_neighbors=10)
+    again, _ = EMB.embed(X, ["tsne", "umap"], seed=3, perplexity=15, n_neighbors=10)
     for m in again:
         np.testing.assert_array_equal(again[m], emb[m])
 
 
 def test_embedding_caps_perplexity_and_pads_one_feature():
     X = np.linspace(0, 1, 12)[:, None]
-    emb, _ = R.embed(X, ["pca", "tsne"], seed=1, perplexity=30)
+    emb, _ = EMB.embed(X, ["pca", "tsne"], seed=1, perplexity=30)
     assert emb["pca"].shape == emb["tsne"].shape == (12, 2)
     with pytest.raises(ValueError, match="unknown"):
-        R.embed(X, ["isomap"], seed=1)
+        EMB.embed(X, ["isomap"], seed=1)
 
 
 # --- similarity -----------------------------------------------------------------------------
@@ -123,12 +128,12 @@ def test_cross_seed_summary_on_a_constructed_matrix():
     S = np.array(
         [[1.0, 0.3, 0.9, 0.2], [0.3, 1.0, 0.1, 0.7], [0.9, 0.1, 1.0, 0.4], [0.2, 0.7, 0.4, 1.0]]
     )
-    mean, ident = R.cross_seed_summary(S, members, layers)
+    mean, ident = SIM.cross_seed_summary(S, members, layers)
     np.testing.assert_allclose(mean, [0.9, 0.7])
     assert ident == 1.0
     S[1, 2] = S[2, 1] = 0.95  # layer b of m0 now looks most like layer a of m1
     # now (m0, b) and, by symmetry, (m1, a) pick the other layer: 2 of 4 identified
-    assert R.cross_seed_summary(S, members, layers)[1] == pytest.approx(0.5)
+    assert SIM.cross_seed_summary(S, members, layers)[1] == pytest.approx(0.5)
 
 
 def test_similarity_measures_of_a_rotated_copy_and_constant_input():
@@ -141,8 +146,8 @@ def test_similarity_measures_of_a_rotated_copy_and_constant_input():
         "rbf_bandwidth": 1.0,
         "svcca_keep_variance": 0.99,
     }
-    S = R.similarity_table(
-        {"x": X, "rotated": 2 * X @ Q, "const": np.ones((80, 3))}, R.measure_functions(cfg)
+    S = SIM.similarity_table(
+        {"x": X, "rotated": 2 * X @ Q, "const": np.ones((80, 3))}, SIM.measure_functions(cfg)
     )
     np.testing.assert_allclose(S[:, 0, 1], 1.0, atol=1e-8)
     assert np.isnan(S[:, 0, 2]).all()
@@ -152,7 +157,7 @@ def test_similarity_measures_of_a_rotated_copy_and_constant_input():
 
 
 def test_unit_observables_of_the_bond_extreme_lattices():
-    obs = R.unit_observables(np.stack(list(lattices().values())))
+    obs = LT.unit_observables(np.stack(list(lattices().values())))
     # magnetization, |M|, E/N, bond energy x, bond energy y
     np.testing.assert_allclose(
         obs,
@@ -167,7 +172,7 @@ def test_unit_observables_of_the_bond_extreme_lattices():
     rng = np.random.default_rng(0)
     s = np.where(rng.random((5, L, L)) < 0.5, -1, 1)
     np.testing.assert_allclose(
-        R.unit_observables(s)[:, 2], compute_observables(s, ["energy"])["energy"].values
+        LT.unit_observables(s)[:, 2], compute_observables(s, ["energy"])["energy"].values
     )
 
 
@@ -205,18 +210,18 @@ def test_bond_probe_maximiser_has_the_bond_energy_its_weights_favour(
         {
             "reference_activation": (
                 "reference",
-                R._logits(net, np.stack(list(lattices().values()))),
+                DP._logits(net, np.stack(list(lattices().values()))),
             )
         },
         coords={"reference": list(lattices())},
     )
-    assert R.expected_bond_energy(ds, ("x",), 1.0) == expected
+    assert LT.expected_bond_energy(ds, ("x",), 1.0) == expected
     if z2_even:  # minimising wants the opposite bonds
-        assert R.expected_bond_energy(ds, ("x",), -1.0) == -expected
+        assert LT.expected_bond_energy(ds, ("x",), -1.0) == -expected
     else:  # odd in the spins: its minimum is the other aligned lattice
-        assert R.expected_bond_energy(ds, ("x",), -1.0) == -1.0
+        assert LT.expected_bond_energy(ds, ("x",), -1.0) == -1.0
     # all (or nearly all: a relaxation may leave a pair of antiphase walls) x bonds of that kind
-    assert R.bond_energy(res.config, "x") * expected >= 0.7
+    assert LT.bond_energy(res.config, "x") * expected >= 0.7
 
 
 def test_normalised_gradient_survives_a_steep_unit(single_thread):
@@ -227,7 +232,7 @@ def test_normalised_gradient_survives_a_steep_unit(single_thread):
     normed = maximise_activation(
         steep, L, seed=2, n_starts=4, steps=300, lr=0.05, normalise_gradient=True
     )
-    assert R.bond_energy(normed.config, "x") >= 0.9 > 0.5 > R.bond_energy(plain.config, "x")
+    assert LT.bond_energy(normed.config, "x") >= 0.9 > 0.5 > LT.bond_energy(plain.config, "x")
 
 
 # --- parsimony ------------------------------------------------------------------------------
@@ -237,9 +242,9 @@ def test_candidates_fits_and_parameter_counts():
     rng = np.random.default_rng(2)
     q = rng.uniform(-1, 1, 200)
     y = 1 - 2 * q + 0.5 * q**3
-    np.testing.assert_allclose(R.polynomial_candidate(y, q, 3), y, atol=1e-9)
+    np.testing.assert_allclose(PAR.polynomial_candidate(y, q, 3), y, atol=1e-9)
     step = (q > 0).astype(float)
-    pred, k = R.isotonic_candidate(step, q)
+    pred, k = PAR.isotonic_candidate(step, q)
     np.testing.assert_allclose(pred, step)
     assert k == 2
     sym = {
@@ -250,10 +255,10 @@ def test_candidates_fits_and_parameter_counts():
         "pareto": [{"complexity": 5}],
     }
     obs = {"energy": q, "magnetization": -q}
-    pred, k, text = R.formula_candidate(sym, obs, "complexity")
+    pred, k, text = PAR.formula_candidate(sym, obs, "complexity")
     np.testing.assert_allclose(pred, 2 * q + 1)
     assert (k, text) == (5, "2*energy + 1")
-    assert R.formula_candidate(sym, obs, "constants")[1] == 2
+    assert PAR.formula_candidate(sym, obs, "constants")[1] == 2
 
 
 def test_parsimony_prefers_the_observable_that_generated_the_output():
@@ -263,7 +268,7 @@ def test_parsimony_prefers_the_observable_that_generated_the_output():
     obs = compute_observables(s, names)
     y = 3 * np.tanh(obs["energy"].values) + 0.05 * rng.standard_normal(300)
     ranking = xr.Dataset({"group": ("observable", [0, 0, 1, 2])}, coords={"observable": names})
-    cands, info = R.explanation_candidates(
+    cands, info = PAR.explanation_candidates(
         y,
         {n: obs[n].values for n in names},
         ranking,

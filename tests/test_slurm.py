@@ -7,11 +7,13 @@ top need no cluster.
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,7 +22,15 @@ import xarray as xr
 import yaml
 
 from compare_runs import WALL_CLOCK_VARIABLES, same_arrays
-from conftest import ROOT, SNAKEMAKE, TINY_CONFIG, copy_workflow, failure_report, snakemake_env
+from conftest import (
+    BIN,
+    ROOT,
+    SNAKEMAKE,
+    TINY_CONFIG,
+    copy_workflow,
+    failure_report,
+    snakemake_env,
+)
 from physlens.io import read_json
 
 PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
@@ -43,6 +53,28 @@ FAST_POLLING = (
     "--seconds-between-status-checks",
     "2",
 )
+
+
+# The SLURM executor plugin (extra `slurm`): in the venv (`make setup-slurm`) or beside it,
+# where `make test` installs it: outside site-packages, so that no other Snakemake run imports
+# it (its import calls `scontrol`, which waits for a timeout where no controller answers).
+PLUGIN_DIR = BIN.parent / "slurm-plugin"
+
+
+def slurm_env() -> dict:
+    """snakemake_env() with the SLURM executor plugin importable."""
+    env = snakemake_env()
+    env["PYTHONPATH"] = os.pathsep.join((str(PLUGIN_DIR), env["PYTHONPATH"]))
+    return env
+
+
+def require_plugin() -> None:
+    path = [str(PLUGIN_DIR), *sys.path]
+    if importlib.machinery.PathFinder.find_spec("snakemake_executor_plugin_slurm", path) is None:
+        pytest.skip(
+            "snakemake-executor-plugin-slurm is not installed: `make test` installs it into "
+            f"{PLUGIN_DIR}, `make setup-slurm` into the venv"
+        )
 
 
 def profile() -> dict:
@@ -68,6 +100,7 @@ def test_profile_uses_the_slurm_executor_without_forbidden_extras():
 @pytest.mark.slow
 def test_profile_set_resources_name_existing_rules_and_parse(tiny_run):
     """A renamed rule must not silently lose its cluster sizing; every expression evaluates."""
+    require_plugin()
     listed = subprocess.run(
         [str(SNAKEMAKE), "--list-rules", "--configfile", TINY_CONFIG],
         cwd=tiny_run,
@@ -93,7 +126,7 @@ def test_profile_set_resources_name_existing_rules_and_parse(tiny_run):
             TINY_CONFIG,
         ],
         cwd=tiny_run,
-        env=snakemake_env(),
+        env=slurm_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -120,6 +153,7 @@ def slurm_cluster():
     """A running one-node cluster; stopped afterwards if this session started it."""
     if shutil.which("bash") is None:
         pytest.skip("SLURM test cluster: no bash")
+    require_plugin()
     was_running = subprocess.run([str(CLUSTER), "status"], capture_output=True).returncode == 0
     try:
         proc = subprocess.run(
@@ -157,7 +191,7 @@ def start_on_slurm(workdir: Path, *args) -> subprocess.Popen:
     return subprocess.Popen(
         cmd,
         cwd=workdir,
-        env=snakemake_env(),
+        env=slurm_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

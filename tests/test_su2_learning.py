@@ -15,6 +15,7 @@ import yaml
 import physlens.su2.learning as learning  # registers su2_cnn and the su2 observables
 from physlens.config import validate_config
 from physlens.io import sha256sum
+from physlens.modelfiles import save_model
 from physlens.models import ArchitectureError, build_model
 from physlens.observables import compute_observables
 from physlens.su2 import sampling
@@ -26,7 +27,7 @@ from physlens.su2.candidates import (
 from physlens.su2.lattice import make_lattice
 from physlens.su2.observables import polyakov_loop
 from physlens.su2.quaternion import random_su2
-from physlens.training import save_model, seeded_model
+from physlens.training import seeded_model
 
 torch.set_num_threads(1)  # other test processes share the cores (oversubscription: 30x slower)
 
@@ -134,12 +135,6 @@ def test_phase_labels_and_bad_windows():
     np.testing.assert_array_equal(labels, [0, -1, -1, 1])
     with pytest.raises(ValueError, match="confined_max = 2.5 must be below deconfined_min = 1.5"):
         learning.phase_labels([1.0], 2.5, 1.5)
-
-
-def test_beta_crossing_of_a_linear_rise_is_exact():
-    betas = np.linspace(1.5, 2.5, 6)
-    assert learning.beta_crossing(betas, betas - 1.5) == pytest.approx(2.0, abs=1e-12)
-    assert np.isnan(learning.beta_crossing(betas, np.full(6, 0.2)))
 
 
 def test_strong_coupling_curve_has_the_small_beta_limit():

@@ -1,4 +1,6 @@
-"""Supervised stage: labels and splits, Tc estimation, decision functions, the pipeline on tiny data."""
+"""Supervised stage: Ising labels and Z2 signs, the classifier's order-parameter scale,
+decision functions, the pipeline on tiny data (labels, splits and crossings in general:
+test_phase_core.py)."""
 
 import json
 import math
@@ -12,15 +14,10 @@ from scipy.special import expit
 from _ising_fixture import ising_params, make_ising_files
 from physlens.config import load_config
 from physlens.io import DataFileError
-from physlens.supervised import decision, pipeline, tc
-from physlens.supervised.data import (
-    ORDERED,
-    UNLABELLED,
-    load_ising,
-    phase_labels,
-    split_phase_data,
-    z2_signs,
-)
+from physlens.slices import classifier_slice, split_slice
+from physlens.supervised import decision, pipeline, probes
+from physlens.supervised.data import load_ising, phase_labels, z2_signs
+from physlens.supervised.names import probe_names
 
 torch.set_num_threads(1)
 
@@ -35,106 +32,13 @@ def test_phase_labels_follow_the_windows():
         phase_labels([1.0], 2.5, 2.0)
 
 
-def test_split_is_disjoint_balanced_and_keeps_unlabelled_temperatures_for_testing():
-    labels = np.array([1, 1, 1, -1, -1, 0, 0])  # 3 ordered vs 2 disordered temperatures
-    split = split_phase_data(labels, 40, 0.2, 0.25, np.random.default_rng(0))
-    parts = {name: set(zip(*getattr(split, name))) for name in ("train", "val", "test")}
-    assert (
-        not (parts["train"] & parts["val"])
-        and not (parts["train"] & parts["test"])
-        and not (parts["val"] & parts["test"])
-    )
-    for name in ("train", "val"):
-        y = labels[getattr(split, name)[0]]
-        assert UNLABELLED not in y
-        assert (y == ORDERED).sum() == (
-            y == 0
-        ).sum()  # balanced: the constant predictor scores ln 2
-    test_t = split.test[0]
-    assert all((test_t == t).sum() == 40 for t in (3, 4))  # unlabelled temperatures: all samples
-    again = split_phase_data(labels, 40, 0.2, 0.25, np.random.default_rng(0))
-    np.testing.assert_array_equal(split.train[1], again.train[1])
-
-
-def test_split_rejects_impossible_fractions():
-    with pytest.raises(ValueError, match="cannot be split"):
-        split_phase_data(np.array([1, 0]), 4, 0.5, 0.5, np.random.default_rng(0))
-
-
 def test_z2_signs_are_balanced_plus_minus_one():
     s = z2_signs((50, 200), np.random.default_rng(1))
     assert set(np.unique(s)) == {-1, 1}
     assert abs(s.mean()) < 0.02
 
 
-# --- Tc ------------------------------------------------------------------------------------
-
-
-def test_half_crossing_is_exact_for_a_linear_and_a_logistic_curve():
-    t = np.linspace(1.0, 3.0, 9)
-    assert tc.half_crossing(t, 1.0 - (t - 1.0) / 2.0) == pytest.approx(2.0)
-    t = np.linspace(
-        2.0, 2.5, 101
-    )  # logistic with centre 2.2692: linear interpolation is exact to O(dt^2)
-    assert tc.half_crossing(t, expit(-(t - 2.2692) / 0.05)) == pytest.approx(2.2692, abs=1e-5)
-    assert math.isnan(tc.half_crossing(t, np.full_like(t, 0.9)))
-
-
-def test_finite_size_fit_recovers_an_exact_scaling_form():
-    L = np.array([8, 16, 28, 32])
-    tc_inf, a = 2.269185, 0.83
-    est, slope, _ = tc.fit_finite_size(L, tc_inf + a / L, np.full(4, 0.01), nu=1.0)
-    assert est == pytest.approx(tc_inf, abs=1e-12) and slope == pytest.approx(a, abs=1e-10)
-
-
-def test_extrapolation_bootstrap_error_matches_the_scatter_it_is_given():
-    rng = np.random.default_rng(3)
-    L = np.array([8.0, 16.0, 32.0])
-    boot = (2.27 + 0.5 / L)[:, None] + rng.normal(0, 0.01, (3, 400))
-    ex = tc.extrapolate_with_bootstrap(L, 2.27 + 0.5 / L, boot)
-    assert ex["tc"] == pytest.approx(2.27, abs=1e-9)
-    # error propagation of the WLS intercept with equal errors sigma = 0.01
-    A = np.column_stack([np.ones(3), 1 / L])
-    expected = 0.01 * math.sqrt(np.linalg.inv(A.T @ A)[0, 0])
-    assert ex["tc_err"] == pytest.approx(expected, rel=0.15)
-    ex_nan = tc.extrapolate_with_bootstrap(L, [np.nan, np.nan, 2.3], boot)
-    assert math.isnan(ex_nan["tc"])
-
-
-def _scaling_order_parameter(T, L, tc_inf=2.269185):
-    """|M|-like observable with the exact finite-size scaling form L^(-1/8) g((T - Tc) L):
-    g(x) -> |x|^(1/8) for x -> -oo, so O -> |T - Tc|^(1/8) in the ordered phase for L -> oo."""
-    x = (np.asarray(T) - tc_inf) * L
-    return L ** (-1 / 8) * (np.logaddexp(0.0, -x) + 0.3) ** (1 / 8)
-
-
-def test_order_parameter_rescaling_puts_threshold_crossings_on_the_nu_1_extrapolation():
-    """A classifier thresholding O at m* (trained at L0): with O rescaled by (L/L0)^(1/8) the
-    crossings are Tc + x*/L exactly, so the nu = 1 fit recovers Tc; unscaled they are not."""
-    T, L0, sizes, m_star = np.linspace(1.8, 3.0, 24001), 28, np.array([8, 16, 28, 32, 64]), 0.7
-    crossings = {}
-    for beta_over_nu in (0.125, 0.0):
-        crossings[beta_over_nu] = [
-            tc.half_crossing(
-                T,
-                expit(
-                    40
-                    * (
-                        tc.order_parameter_scale(L, L0, beta_over_nu)
-                        * _scaling_order_parameter(T, L)
-                        - m_star
-                    )
-                ),
-            )
-            for L in sizes
-        ]
-    scaled, _, _ = tc.fit_finite_size(sizes, crossings[0.125], np.ones(len(sizes)))
-    plain, _, _ = tc.fit_finite_size(sizes, crossings[0.0], np.ones(len(sizes)))
-    assert scaled == pytest.approx(2.269185, abs=2e-4)
-    assert abs(plain - 2.269185) > 10 * abs(scaled - 2.269185)
-    assert tc.order_parameter_scale(L0, L0, 0.125) == 1.0
-    with pytest.raises(ValueError, match="positive"):
-        tc.order_parameter_scale(0, L0, 0.125)
+# --- the classifier's order-parameter scale ---------------------------------------------------
 
 
 def test_phase_cnn_order_scale_multiplies_the_pooled_order_parameter():
@@ -192,11 +96,14 @@ def test_missing_and_corrupted_data_files_are_named(tmp_path, tiny):
 
 
 def test_probe_names_are_checked_against_the_lattice():
-    sup = load_config("config/test.yaml")["supervised"]
-    with pytest.raises(ValueError, match="13x13 does not fit the L = 12 lattice"):
-        pipeline.probe_architecture("13x13", 12, sup)
+    cfg = load_config("config/test.yaml")["supervised"]["probes"]
+    L = cfg["L"]
+    too_big = f"{L + 1}x{L + 1}"
+    with pytest.raises(ValueError, match=f"{too_big} does not fit the L = {L} lattice"):
+        probes.probe_architecture(too_big, cfg)
     with pytest.raises(ValueError, match="expected 'constant'"):
-        pipeline.probe_architecture("big", 12, sup)
+        probes.probe_architecture("big", cfg)
+    assert probes.probe_architecture(f"{L}x{L}", cfg)["kernel"] == [L, L]
 
 
 def outputs(root, name):
@@ -208,15 +115,17 @@ def outputs(root, name):
 
 @pytest.fixture(scope="session")
 def tiny_stage(tiny, tmp_path_factory):
-    """Run the whole stage on the tiny data (every model trains a few steps)."""
+    """Run the whole stage on the tiny data (every model trains a few steps), each function
+    given the config slices its rule passes."""
     cfg, files = tiny
     sup, tr, seed = cfg["supervised"], cfg["training"], cfg["seed"]
+    split, classifier, probe_cfg = split_slice(sup), classifier_slice(sup), sup["probes"]
     out = tmp_path_factory.mktemp("supervised")
-    L = sup["classifier"]["L"]
+    L = classifier["L"]
     members = []
     for m in range(sup["classifier"]["members"]):
         o = outputs(out, f"member{m}")
-        pipeline.train_phase_classifier(files[L], m, sup, tr, seed, o)
+        pipeline.train_phase_classifier(files[L], m, split, classifier, tr, seed, o)
         members.append((o["model"], o["meta"]))
     preds = {size: out / f"pred_L{size}.h5" for size in files}
     for size, path in preds.items():
@@ -225,21 +134,22 @@ def tiny_stage(tiny, tmp_path_factory):
             files[L],
             files[size],
             size,
-            sup,
+            split,
             seed,
             path,
             beta_over_nu=sup["tc"]["beta_over_nu"],
         )
-    res_tc = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "headline_tc.json")
-    probes = {}
-    for name in pipeline.probe_names(sup):
+    res_tc = pipeline.analyse_tc(preds, sup["tc"], seed, out / "tc.csv", out / "headline_tc.json")
+    probe_models = {}
+    for name in probe_names(probe_cfg):
         o = outputs(out, f"probe_{name}")
-        pipeline.train_probe(files[sup["probes"]["L"]], name, sup, tr, seed, o)
-        probes[name] = (o["model"], o["meta"])
-    res_probes = pipeline.analyse_probes(
-        probes,
-        files[sup["probes"]["L"]],
-        sup,
+        probes.train_probe(files[probe_cfg["L"]], name, split, probe_cfg, tr, seed, o)
+        probe_models[name] = (o["model"], o["meta"])
+    res_probes = probes.analyse_probes(
+        probe_models,
+        files[probe_cfg["L"]],
+        split,
+        probe_cfg,
         seed,
         out / "outputs.h5",
         out / "losses.csv",
@@ -279,7 +189,13 @@ def test_classifier_training_is_deterministic(tiny, tiny_stage, tmp_path):
     sup = cfg["supervised"]
     o = outputs(tmp_path, "again")
     pipeline.train_phase_classifier(
-        files[sup["classifier"]["L"]], 0, sup, cfg["training"], cfg["seed"], o
+        files[sup["classifier"]["L"]],
+        0,
+        split_slice(sup),
+        classifier_slice(sup),
+        cfg["training"],
+        cfg["seed"],
+        o,
     )
     a = torch.load(tiny_stage[3][0][0], weights_only=True)
     b = torch.load(o["model"], weights_only=True)
@@ -291,5 +207,11 @@ def test_prediction_refuses_a_model_trained_on_other_data(tiny, tiny_stage, tmp_
     members = tiny_stage[3]
     with pytest.raises(DataFileError, match="L8.h5: checksum differs"):
         pipeline.predict_phase(
-            members, files[8], files[8], 8, cfg["supervised"], cfg["seed"], tmp_path / "p.h5"
+            members,
+            files[8],
+            files[8],
+            8,
+            split_slice(cfg["supervised"]),
+            cfg["seed"],
+            tmp_path / "p.h5",
         )

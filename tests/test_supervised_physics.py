@@ -13,7 +13,8 @@ import torch
 
 from _ising_fixture import ising_params, make_ising_files
 from physlens.config import TC_EXACT, load_config
-from physlens.supervised import pipeline
+from physlens.slices import classifier_slice, split_slice
+from physlens.supervised import pipeline, probes
 
 pytestmark = pytest.mark.slow
 torch.set_num_threads(1)
@@ -55,16 +56,17 @@ def paths(root, name):
 
 def test_probe_losses_single_out_the_1x2_net(setup):
     cfg, files, out = setup
-    sup = cfg["supervised"]
+    split, probe_cfg = split_slice(cfg["supervised"]), cfg["supervised"]["probes"]
     models = {}
     for name in ("1x2", "1x1", "constant"):
         o = paths(out, name)
-        pipeline.train_probe(files[16], name, sup, cfg["training"], cfg["seed"], o)
+        probes.train_probe(files[16], name, split, probe_cfg, cfg["training"], cfg["seed"], o)
         models[name] = (o["model"], o["meta"])
-    res = pipeline.analyse_probes(
+    res = probes.analyse_probes(
         models,
         files[16],
-        sup,
+        split,
+        probe_cfg,
         cfg["seed"],
         out / "o.h5",
         out / "l.csv",
@@ -83,15 +85,18 @@ def test_probe_losses_single_out_the_1x2_net(setup):
 def test_classifier_tc_is_within_a_few_percent_of_onsager(setup):
     cfg, files, out = setup
     sup, seed = cfg["supervised"], cfg["seed"]
+    split = split_slice(sup)
     o = paths(out, "classifier")
-    pipeline.train_phase_classifier(files[16], 0, sup, cfg["training"], seed, o)
+    pipeline.train_phase_classifier(
+        files[16], 0, split, classifier_slice(sup), cfg["training"], seed, o
+    )
     preds = {}
     for L in SIZES:
         preds[L] = out / f"pred{L}.h5"
         pipeline.predict_phase(
-            [(o["model"], o["meta"])], files[16], files[L], L, sup, seed, preds[L]
+            [(o["model"], o["meta"])], files[16], files[L], L, split, seed, preds[L]
         )
-    res = pipeline.analyse_tc(preds, sup, seed, out / "tc.csv", out / "tc.json")
+    res = pipeline.analyse_tc(preds, sup["tc"], seed, out / "tc.csv", out / "tc.json")
     tcs = [r["tc"] for r in res["rows"]]
     assert all(t > TC_EXACT for t in tcs)  # finite lattices order above Tc (pseudo-critical shift)
     assert res["tc"] == pytest.approx(TC_EXACT, rel=0.03)

@@ -6,18 +6,22 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from physlens.io import DataFileError, sha256sum
+from physlens.modelfiles import ModelFileError, load_model, save_model
 from physlens.training import (
-    ModelFileError,
     TrainSettings,
+    add_batch_loss,
+    bce_with_logits,
     cosine_factor,
-    load_model,
+    loss_sum,
+    mean_loss,
     predict,
     resolve_device,
-    save_model,
     seeded_model,
     train,
+    train_and_save,
 )
 
 torch.set_num_threads(1)
@@ -178,6 +182,72 @@ def test_early_stopping_keeps_the_best_epoch():
     assert res.metrics["val_loss"] == pytest.approx(val.min(), rel=1e-5)
 
 
+def test_device_side_loss_sums_equal_python_float_sums():
+    """Accumulating on the device (no host sync per batch) keeps the CPU numbers: float64
+    tensor sums of float32 batch losses equal the float(loss) * n sums they replace."""
+    gen = torch.Generator().manual_seed(3)
+    losses = torch.rand(200, generator=gen, dtype=torch.float32) * 5
+    sizes = torch.randint(1, 300, (200,), generator=gen).tolist()
+    total, expected = loss_sum(torch.device("cpu")), 0.0
+    for loss, n in zip(losses, sizes):
+        total = add_batch_loss(total, loss, n)
+        expected += float(loss) * n
+    assert float(total) == expected
+
+
+def test_mean_loss_equals_a_per_sample_evaluation():
+    x, y = toy_phases(70, seed=4)  # 70: batches of 256 -> one partial batch
+    model = seeded_model(ARCH, 1).eval()
+    with torch.no_grad():
+        per_sample = F.binary_cross_entropy_with_logits(model(x), y, reduction="none")
+    got = mean_loss(model, x, y, bce_with_logits, 16, torch.device("cpu"))
+    assert got == pytest.approx(float(per_sample.double().mean()), rel=1e-6)
+
+
+def test_running_train_loss_is_the_mean_over_the_epoch():
+    # lr = 0: the weights never move, so the epoch's running mean over shuffled batches must
+    # equal the loss of the (fixed) model over the whole training set.
+    settings = TrainSettings(epochs=2, batch_size=7, lr=0.0, patience=100, device="cpu")
+    res = run(settings=settings)
+    x, y = toy_phases(seed=1)
+    full = mean_loss(seeded_model(ARCH, 5), x, y, bce_with_logits, 64, torch.device("cpu"))
+    np.testing.assert_allclose(res.history["train_loss"].values, full, rtol=1e-6)
+
+
+def test_reported_losses_are_those_of_the_returned_weights():
+    res = run(settings=TrainSettings(epochs=8, batch_size=8, lr=0.3, patience=100, device="cpu"))
+    cpu = torch.device("cpu")
+    xv, yv = toy_phases(48, seed=2)
+    xt, yt = toy_phases(seed=1)
+    assert res.metrics["val_loss"] == mean_loss(res.model, xv, yv, bce_with_logits, 16, cpu)
+    assert res.metrics["train_loss"] == mean_loss(res.model, xt, yt, bce_with_logits, 16, cpu)
+    assert res.metrics["train_loss_kind"] == "final"
+    best = res.metrics["best_epoch"]
+    assert res.history["val_loss"].values[best] == res.metrics["val_loss"]
+
+
+def test_without_the_final_pass_the_best_epochs_running_loss_is_reported():
+    settings = TrainSettings(epochs=5, batch_size=8, lr=0.3, patience=100, device="cpu")
+    res = run(settings=settings, final_train_loss=False)
+    assert res.metrics["train_loss"] == res.history["train_loss"].values[res.metrics["best_epoch"]]
+    assert res.metrics["train_loss_kind"].startswith("running mean")
+
+
+def test_min_lr_stops_once_the_plateau_schedule_has_cut_the_rate_below_it():
+    # Plateau patience 0: every epoch without a new best validation loss halves the rate.
+    # min_lr between lr/8 and lr/4: the third cut (the third non-improving epoch) stops.
+    kw = dict(epochs=60, batch_size=8, lr=0.5, patience=100, device="cpu")
+    kw |= dict(lr_plateau_factor=0.5, lr_plateau_patience=0)
+    res = run(settings=TrainSettings(**kw, min_lr=0.5 / 6))
+    val = res.history["val_loss"].values
+    not_better = [v >= np.min(val[:i]) for i, v in enumerate(val) if i > 0]
+    assert sum(not_better) == 3 and not_better[-1]
+    assert res.history["lr"].values.min() == pytest.approx(0.5 / 4)
+    longer = run(settings=TrainSettings(**kw))  # no min_lr: the same run goes on
+    assert len(longer.history["val_loss"]) > len(val)
+    np.testing.assert_array_equal(longer.history["val_loss"].values[: len(val)], val)
+
+
 def test_cuda_is_an_error_without_a_gpu_and_auto_falls_back():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
@@ -201,6 +271,57 @@ def saved(tmp_path):
         history_path=tmp_path / "h.h5",
     )
     return res.model, pt, meta, data
+
+
+def test_train_and_save_writes_the_standard_metadata_and_the_same_weights_as_train(tmp_path):
+    data = tmp_path / "data.h5"
+    data.write_bytes(b"pretend training data")
+    sets = toy_phases(seed=1), toy_phases(48, seed=2)
+    plain = run(5)
+    records = {}
+    for kind, kw in (
+        ("config", {"master_seed": 11, "config": {"a": 1}}),
+        ("bare", {}),
+    ):
+        out = {
+            k: tmp_path / f"{kind}.{e}"
+            for k, e in (("model", "pt"), ("meta", "json"), ("history", "h5"))
+        }
+        res, meta = train_and_save(
+            seeded_model(ARCH, 5),
+            *sets,
+            SETTINGS,
+            5,
+            out,
+            data_path=data,
+            metadata={"name": kind},
+            **kw,
+        )
+        assert same_weights(res.model, plain.model)
+        assert json.loads(out["meta"].read_text()) == json.loads(json.dumps(meta))
+        loaded, _ = load_model(out["model"], out["meta"], data_path=data)
+        assert same_weights(loaded, plain.model) and out["history"].exists()
+        records[kind] = meta
+    common = {
+        "architecture",
+        "weights_file",
+        "weights_sha256",
+        "provenance",
+        "seed",
+        "data_sha256",
+        "metrics",
+        "name",
+    }
+    assert set(records["bare"]) == common
+    assert set(records["config"]) == common | {"master_seed", "config", "data_file", "n_parameters"}
+    c = records["config"]
+    assert c["n_parameters"] == sum(p.numel() for p in plain.model.parameters())
+    assert (c["seed"], c["master_seed"], c["data_file"]) == (5, 11, str(data))
+    assert c["data_sha256"] == sha256sum(data) and c["metrics"] == plain.metrics
+    with pytest.raises(ValueError, match="both config and master_seed"):
+        train_and_save(
+            seeded_model(ARCH, 5), *sets, SETTINGS, 5, out, data_path=data, metadata={}, config={}
+        )
 
 
 def test_save_load_round_trip_reproduces_predictions(saved):

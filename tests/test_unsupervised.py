@@ -11,7 +11,7 @@ import pytest
 import torch
 import xarray as xr
 
-from physlens.config import TC_EXACT
+from physlens.config import TC_EXACT, model_names
 from physlens.io import DataFileError
 from physlens.models import build_model
 from physlens.training import TrainSettings, seeded_model, train
@@ -19,7 +19,7 @@ from physlens.unsupervised import data as D
 from physlens.unsupervised import latent as Z
 from physlens.unsupervised import pca as P
 from physlens.unsupervised import pipeline
-from physlens.unsupervised.names import model_config_slice, model_names, parse_model_name
+from physlens.unsupervised.names import data_slice, model_config_slice, parse_model_name
 from physlens.unsupervised.tc import steepest_change, tc_with_bootstrap
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -279,13 +279,24 @@ def tiny_data(tmp_path_factory):
 
 
 def _train(data, name, out):
+    """Train as the rule does: the data slice and the model's own slice."""
     outputs = {"model": out / "model.pt", "meta": out / "model.json", "history": out / "history.h5"}
-    pipeline.train_autoencoder(data, name, TINY, TRAINING, 7, outputs)
+    pipeline.train_autoencoder(
+        data, name, data_slice(TINY), model_config_slice(TINY, name), TRAINING, 7, outputs
+    )
     return outputs
 
 
 def test_pca_stage_files(tiny_data, tmp_path):
-    ds = pipeline.run_pca(tiny_data, TINY, 7, tmp_path / "pca.h5", tmp_path / "headline.json")
+    ds = pipeline.run_pca(
+        tiny_data,
+        data_slice(TINY),
+        TINY["pca"],
+        TINY["tc"],
+        7,
+        tmp_path / "pca.h5",
+        tmp_path / "headline.json",
+    )
     with xr.open_dataset(tmp_path / "pca.h5", engine="h5netcdf") as f:
         assert f["components"].shape == (3, 8, 8)
         assert f["projection"].shape == (7, 16, 3)
@@ -317,7 +328,9 @@ def test_autoencoder_training_is_deterministic_and_analysis_writes_its_files(
         a["meta"],
         tiny_data,
         name,
-        TINY,
+        data_slice(TINY),
+        TINY["clusters"],
+        TINY["tc"],
         PROBING,
         7,
         out / "latent.h5",

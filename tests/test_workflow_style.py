@@ -1,5 +1,6 @@
 """The workflow's own hygiene: lint, formatting, and environments in step with pyproject."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -62,6 +63,19 @@ def test_ruff_is_clean(args):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+PROFILES = sorted((ROOT / "profiles").glob("*/config.yaml"))
+
+
+def test_profiles_are_found():
+    assert {p.parent.name for p in PROFILES} >= {"default", "slurm"}
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.parent.name)
+def test_every_profile_prints_failed_logs(profile):
+    """A failed job's reason (the last line of its log) reaches the console in every profile."""
+    assert yaml.safe_load(profile.read_text()).get("show-failed-logs") is True
+
+
 def test_snakefile_sets_min_version():
     assert re.search(r'^min_version\("\d+', (ROOT / "Snakefile").read_text(), re.M)
 
@@ -82,7 +96,7 @@ def test_every_rule_env_exists():
 def _pyproject_deps() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     deps = list(meta["dependencies"])
-    for extra in ("workflow", "pysr"):
+    for extra in ("workflow", "slurm", "pysr"):
         deps += meta["optional-dependencies"].get(extra, [])
     out = {}
     for d in deps:
@@ -203,6 +217,71 @@ def test_every_rule_calls_a_script_named_after_it():
     assert not wrong, wrong
     for _, _, script in _rules_and_scripts():
         assert (ROOT / "workflow" / "scripts" / f"{script}.py").is_file(), script
+
+
+def _params_merges(source: str) -> list[str]:
+    """`**` unpackings of snakemake.params or of one of its attributes (directly or through a
+    name bound to snakemake.params) inside a dict display or a dict(...) call."""
+    tree = ast.parse(source)
+
+    def is_params(node) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == "params"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "snakemake"
+        )
+
+    aliases = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                pairs = [(target, node.value)]
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    pairs = list(zip(target.elts, node.value.elts))
+                aliases |= {t.id for t, v in pairs if isinstance(t, ast.Name) and is_params(v)}
+
+    def from_params(node) -> bool:
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            if is_params(node):
+                return True
+            node = node.value
+        return isinstance(node, ast.Name) and node.id in aliases
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            unpacked = [v for k, v in zip(node.keys, node.values) if k is None]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "dict":
+            unpacked = [kw.value for kw in node.keywords if kw.arg is None]
+        else:
+            continue
+        found += [f"line {v.lineno}: **{ast.unparse(v)}" for v in unpacked if from_params(v)]
+    return found
+
+
+def test_params_merges_are_found():
+    """The check below sees merges written directly, through an alias and through dict()."""
+    merges = _params_merges(
+        "p, out = snakemake.params, snakemake.output\n"
+        "a = {**p.split, 'classifier': p.classifier}\n"
+        "b = {**snakemake.params.data, **snakemake.params['model']}\n"
+        "c = dict(**p.data)\n"
+        "d = {**other.data, 'x': p.x}\n"
+    )
+    assert [m.split(":")[0] for m in merges] == ["line 2", "line 3", "line 3", "line 4"], merges
+
+
+def test_scripts_pass_params_without_merging_them():
+    """Each rule's params are config slices defined once (physlens.slices and the stages'
+    names modules); a script passes them to the library as they are, so that what a rule
+    depends on and what the library reads cannot drift apart."""
+    merges = {
+        path.name: found
+        for path in sorted((ROOT / "workflow" / "scripts").glob("*.py"))
+        if (found := _params_merges(path.read_text()))
+    }
+    assert not merges, merges
 
 
 def _globals(text: str) -> set[str]:

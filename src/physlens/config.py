@@ -1,4 +1,5 @@
-"""Configuration: JSON-schema validation with defaults, semantic checks, generated docs.
+"""Configuration: JSON-schema validation with defaults, semantic checks, generated docs; the
+checks that relate keys of different stages are in :mod:`physlens.crosskeys`.
 
 The Snakefile calls :func:`validate_config` before any job is scheduled; library code and
 tests use the same function, so a bad key is reported the same way everywhere: one message
@@ -86,6 +87,11 @@ def _format_error(err: jsonschema.ValidationError) -> str:
         return f"unknown key {keys} (allowed here: {allowed})"
     if err.validator == "required":
         return f"{_key_path(path)}: {err.message}"
+    if err.validator == "maxItems":  # the list itself may be huge: give its length
+        return (
+            f"{_key_path(path)} has {len(err.instance)} items, more than the maximum of "
+            f"{err.validator_value}"
+        )
     if err.validator == "anyOf" and all(set(s) == {"required"} for s in err.validator_value):
         keys = " or ".join(k for s in err.validator_value for k in s["required"])
         return f"{_key_path(path)}: give {keys}"
@@ -128,152 +134,6 @@ def _semantic_errors(cfg: dict) -> list[str]:
                 f"(known: {', '.join(list_observables('ising'))})"
             )
     return errors
-
-
-def _windows_errors(key: str, w: dict, low: str, high: str, grid=None, unit="T") -> list[str]:
-    """A (low, high) labelling window pair: ordered, and (given the grid) each side non-empty."""
-    if not w or low not in w or high not in w:
-        return []
-    if not w[low] < w[high]:
-        return [f"{key}.{low} = {w[low]!r}: must be below {key}.{high} = {w[high]!r}"]
-    if grid is None or len(grid) == 0:
-        return []
-    if not (grid <= w[low] + 1e-12).any() or not (grid >= w[high] - 1e-12).any():
-        return [
-            f"{key} = {{{low}: {w[low]!r}, {high}: {w[high]!r}}}: leave no {unit} of the grid "
-            f"{np.round(grid, 4).tolist()} on one side (both classes need samples)"
-        ]
-    return []
-
-
-def _size_errors(cfg: dict, sizes) -> list[str]:
-    """Every lattice size a stage trains or analyses must be one the Ising stage simulates."""
-    wanted = {
-        "supervised.classifier.L": cfg.get("supervised", {}).get("classifier", {}).get("L"),
-        "supervised.probes.L": cfg.get("supervised", {}).get("probes", {}).get("L"),
-        "unsupervised.L": cfg.get("unsupervised", {}).get("L"),
-    }
-    twin = cfg.get("twin", {})
-    if "ising_energy" in twin.get("tasks", []):
-        wanted["twin.ising_L"] = twin.get("ising_L")
-    return [
-        f"{key} = {L!r}: not in ising.sizes = {sorted(sizes)} (add it there to simulate "
-        f"that lattice)"
-        for key, L in wanted.items()
-        if L is not None and L not in sizes
-    ]
-
-
-def _supervised_errors(cfg: dict, grid) -> list[str]:
-    sup = cfg.get("supervised")
-    if not sup:
-        return []
-    errors = _windows_errors(
-        "supervised.windows", sup.get("windows", {}), "ordered_max", "disordered_min", grid
-    )
-    probes = sup.get("probes", {})
-    L = probes.get("L")
-    for ky, kx in probes.get("receptive_fields", []):
-        if L is not None and (ky > L or kx > L):
-            errors.append(
-                f"supervised.probes.receptive_fields: [{ky}, {kx}] is larger than the "
-                f"supervised.probes.L = {L} lattice"
-            )
-    arch = sup.get("classifier", {}).get("architecture", {})
-    if arch.get("z2_odd") and arch.get("activation") not in (None, "tanh", "softsign"):
-        errors.append(
-            f"supervised.classifier.architecture.activation = {arch['activation']!r}: "
-            "z2_odd needs an odd activation (tanh or softsign)"
-        )
-    n = cfg.get("ising", {}).get("samples_per_temperature")
-    vf, tf = sup.get("val_fraction"), sup.get("test_fraction")
-    if n is not None and vf is not None and tf is not None:
-        n_val, n_test = int(round(vf * n)), int(round(tf * n))
-        if n - n_val - n_test < 1 or n_val < 1:
-            errors.append(
-                f"ising.samples_per_temperature = {n}: cannot be split with "
-                f"supervised.val_fraction = {vf} and test_fraction = {tf} "
-                "(need at least one training and one validation sample)"
-            )
-    return errors
-
-
-def _model_name_errors(cfg: dict) -> list[str]:
-    sup, interp = cfg.get("supervised", {}), cfg.get("interpret", {})
-    if not sup or not interp:
-        return []
-    known = {f"probe_{ky}x{kx}" for ky, kx in sup.get("probes", {}).get("receptive_fields", [])}
-    known |= {f"classifier_member{k}" for k in range(sup.get("classifier", {}).get("members", 0))}
-    asked = list(interp.get("models", [])) + [interp.get("influence_model")]
-    unknown = [m for m in asked if m is not None and m not in known]
-    if not unknown:
-        return []
-    return [
-        f"interpret.models / interpret.influence_model: {unknown} are not trained by the "
-        f"supervised stage (known: {sorted(known)}; see supervised.probes.receptive_fields "
-        "and supervised.classifier.members)"
-    ]
-
-
-def _su2_errors(cfg: dict) -> list[str]:
-    su2 = cfg.get("su2")
-    if not su2 or "beta" not in su2:
-        return []
-    g = su2["beta"]
-    if g["stop"] < g["start"] or (g["num"] > 1 and g["stop"] == g["start"]):
-        return [
-            f"su2.beta.stop = {g['stop']!r}: must be > start = {g['start']!r} "
-            "(or equal to it with num = 1)"
-        ]
-    learn = cfg.get("su2_learning", {})
-    errors = _windows_errors(
-        "su2_learning.windows",
-        learn.get("windows", {}),
-        "confined_max",
-        "deconfined_min",
-        np.round(linspace(g), 12),
-        unit="beta",
-    )
-    probing = learn.get("probing", {})
-    if probing and probing.get("expected") not in probing.get("observables", []):
-        errors.append(
-            f"su2_learning.probing.expected = {probing.get('expected')!r}: not among "
-            f"su2_learning.probing.observables = {probing.get('observables')}"
-        )
-    return errors
-
-
-def _twin_errors(cfg: dict) -> list[str]:
-    t = cfg.get("twin")
-    if not t or "n_points" not in t:
-        return []
-    errors = []
-    if t["n_train"] + t["n_val"] >= t["n_points"]:
-        errors.append(
-            f"twin.n_train + twin.n_val = {t['n_train'] + t['n_val']}: leaves no test points "
-            f"out of twin.n_points = {t['n_points']}"
-        )
-    if t["few_labels"] > t["n_train"]:
-        errors.append(f"twin.few_labels = {t['few_labels']}: more than n_train = {t['n_train']}")
-    return errors
-
-
-def _concepts_errors(cfg: dict) -> list[str]:
-    """The concepts stage's relations to the supervised, unsupervised and Ising keys."""
-    if not all(k in cfg for k in ("concepts", "supervised", "unsupervised", "ising")):
-        return []
-    from physlens.concepts.settings import concepts_config_errors
-
-    return concepts_config_errors(cfg)
-
-
-def _gnn_errors(cfg: dict) -> list[str]:
-    """The graph-network stage's relations between its own keys."""
-    if "n_simulations" not in cfg.get("gnn", {}):
-        return []
-    from physlens.gnn.settings import gnn_config_errors
-
-    return gnn_config_errors(cfg)
 
 
 def memory_needed_mb(cfg: dict) -> float:
@@ -319,28 +179,6 @@ def machine_errors(cfg: dict) -> list[str]:
     return errors
 
 
-def cross_key_errors(cfg: dict) -> list[str]:
-    """Every check that relates two or more keys, so none waits for the job that needs it."""
-    ising = cfg.get("ising", {})
-    grid = temperature_grid(ising) if "temperatures" in ising else None
-    errors = _size_errors(cfg, ising["sizes"]) if "sizes" in ising else []
-    return (
-        errors
-        + _supervised_errors(cfg, grid)
-        + _model_name_errors(cfg)
-        + _su2_errors(cfg)
-        + _twin_errors(cfg)
-        + _concepts_errors(cfg)
-        + _gnn_errors(cfg)
-        + _windows_errors(
-            "unsupervised.clusters",
-            cfg.get("unsupervised", {}).get("clusters", {}),
-            "ordered_max",
-            "disordered_min",
-        )
-    )
-
-
 def validate_config(cfg: dict, schema: dict | None = None, machine: bool = False) -> dict:
     """Validate `cfg` in place (filling defaults) and return it; raise ConfigError otherwise.
 
@@ -355,6 +193,8 @@ def validate_config(cfg: dict, schema: dict | None = None, machine: bool = False
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path)))
     messages = [_format_error(e) for e in errors]
     if not messages:
+        from physlens.crosskeys import cross_key_errors
+
         messages = _semantic_errors(cfg) + cross_key_errors(cfg)
     if not messages and machine:
         messages = machine_errors(cfg)
@@ -439,6 +279,13 @@ def temperature_grid(ising_cfg: dict) -> np.ndarray:
     temps = np.sort(np.concatenate(parts))
     keep = np.concatenate([[True], np.diff(temps) > 1e-9])
     return np.round(temps[keep], 12)
+
+
+def model_names(unsup: dict) -> list[str]:
+    """The autoencoders the unsupervised stage trains: 'ae1', 'vae2', ...: one model per
+    variant and latent dimension."""
+    ae = unsup["autoencoder"]
+    return [f"{v}{d}" for v in ae["variants"] for d in ae["latent_dims"]]
 
 
 def ising_data_mb(cfg: dict, L: int) -> float:

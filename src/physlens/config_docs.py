@@ -36,8 +36,10 @@ def _rows(schema: dict, node: dict, prefix: str):
                 limits.append(f"{sym} {sub[word]}")
         if "minItems" in sub:
             limits.append(f"at least {sub['minItems']} item(s)")
+        if "maxItems" in sub:
+            limits.append(f"at most {sub['maxItems']} item(s)")
         if "items" in sub:
-            for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">")):
+            for word, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<=")):
                 if word in sub["items"]:
                     limits.append(f"each {sym} {sub['items'][word]}")
         default = (
@@ -50,6 +52,10 @@ def _rows(schema: dict, node: dict, prefix: str):
         yield (key, _type_text(sub), "yes" if required else "", default, ", ".join(limits), desc)
         if sub.get("type") == "object":
             yield from _rows(schema, sub, key)
+            # a mapping of user-named entries of one schema (e.g. ccnn.pairs.<name>)
+            entry = sub.get("additionalProperties")
+            if isinstance(entry, dict):
+                yield from _rows(schema, entry, f"{key}.<name>")
 
 
 def render(schema: dict) -> str:

@@ -15,6 +15,13 @@ class DataFileError(RuntimeError):
     """A data file is missing, truncated or not in the expected layout."""
 
 
+# HDF5 dataset options of data arrays written variable by variable (h5netcdf
+# create_variable): a Fletcher-32 checksum of every stored chunk, which HDF5 verifies on
+# each read, so a changed byte is refused instead of read as a different number. The
+# checksum depends on the data only, so the same data still give the same file bytes.
+CHECKSUMMED = {"fletcher32": True}
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds.
@@ -114,9 +121,14 @@ def open_dataset(path: str | os.PathLike, required: tuple[str, ...] = ()):
     try:
         ds = xr.open_dataset(path, engine="h5netcdf")
     except Exception as exc:  # h5py raises several types for damaged files
-        raise DataFileError(
-            f"{path}: cannot be read as HDF5/netCDF4 (truncated or corrupted?): {exc}"
-        ) from exc
+        # opening reads the coordinates: name the one that failed, if one did
+        bad = _first_unreadable_dataset(path)
+        why = (
+            unreadable(bad, exc)
+            if bad
+            else f"cannot be read as HDF5/netCDF4 (truncated or corrupted?): {exc}"
+        )
+        raise DataFileError(f"{path}: {why}") from exc
     missing = [name for name in required if name not in ds.variables]
     if missing:
         ds.close()
@@ -137,14 +149,39 @@ def load_dataset(path: str | os.PathLike, required: tuple[str, ...] = (), dims: 
                 raise DataFileError(
                     f"{path}: {name} has dims {ds[name].dims}, expected {tuple(expected)}"
                 )
-        ds = ds.load()
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise DataFileError(
-            f"{path}: cannot read the data (truncated or corrupted?): {exc}"
-        ) from exc
+        for name, variable in ds.variables.items():  # one at a time, to name the damaged one
+            try:
+                variable.load()
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise DataFileError(f"{path}: {unreadable(name, exc)}") from exc
     finally:
         ds.close()
     return ds
+
+
+def _first_unreadable_dataset(path) -> str | None:
+    """The first dataset of the HDF5 file `path` whose data cannot be read, or None (also
+    when the file itself cannot be opened)."""
+    import h5py
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            try:
+                obj[()]
+            except (OSError, ValueError, RuntimeError):
+                return name
+        return None
+
+    try:
+        with h5py.File(path, "r") as f:
+            return f.visititems(visit)
+    except Exception:  # a diagnostic only: the caller reports the original error either way
+        return None
+
+
+def unreadable(name: str, exc: BaseException) -> str:
+    """Why variable `name` could not be read (a chunk failed its checksum, or the file ends early)."""
+    return f"{name} cannot be read (checksum mismatch, truncated or corrupted): {exc}"
 
 
 def to_netcdf_atomic(ds, path: str | os.PathLike, encoding: dict | None = None) -> None:

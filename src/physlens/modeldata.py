@@ -37,7 +37,7 @@ class ModelData:
     meta: dict
     ds: xr.Dataset
     labels: np.ndarray  # per temperature: 1 ordered, 0 disordered, -1 between
-    split: object  # physlens.supervised.data.Split
+    split: object  # physlens.phase.labels.Split
     signs: np.ndarray | None
 
     def samples(self, part: str = "test"):
@@ -54,9 +54,9 @@ class ModelData:
 
 def load_model_data(name: str, pt, meta_path, data_path, split_cfg: dict, seed: int) -> ModelData:
     """Model + data + the supervised stage's split and Z2 signs (checksums checked)."""
+    from physlens.modelfiles import load_model
     from physlens.supervised.data import load_ising
     from physlens.supervised.pipeline import phase_split
-    from physlens.training import load_model
 
     model, meta = load_model(pt, meta_path, data_path=data_path)
     ds = load_ising(data_path)

@@ -211,6 +211,10 @@ def domain_wall_density(s):
     return (2 * _n_sites(s) - _bond_sum(s, *_NN)) / (4 * _n_sites(s))
 
 
+# Observables that are exact affine functions of the energy on any configuration.
+ENERGY_GROUP = ("energy", "nn_correlation", "domain_wall_density")
+
+
 # --- per-site quantities (not registered: one value per site, not per configuration) ---
 
 _SHIFT_AXIS = {"x": -1, "y": -2}

@@ -9,8 +9,9 @@
   deletes a failed job's outputs); a restarted job continues from it when its fingerprint
   (architecture, settings, data checksum) matches, and starts afresh otherwise.
 * CUDA when present (or as ``device`` forces), mixed precision on GPU only.
-* Models are saved as a state dict (.pt) plus JSON metadata; :func:`load_model` checks the
-  weights' and the data's checksums and the architecture, and fails with a clear message.
+* Models are saved as a state dict (.pt) plus JSON metadata (:mod:`physlens.modelfiles`).
+  Every stage trains and saves through :func:`train_and_save`, so every model's metadata has
+  the same standard keys.
 """
 
 from __future__ import annotations
@@ -33,23 +34,16 @@ import xarray as xr
 from tqdm import tqdm
 
 from physlens.io import (
-    DataFileError,
     atomic_path,
-    read_json,
     remove_stale_temporaries,
     sha256sum,
-    to_netcdf_atomic,
-    write_json,
 )
+from physlens.modelfiles import save_model
 from physlens.models import build_model
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 
 log = logging.getLogger(__name__)
-
-
-class ModelFileError(DataFileError):
-    """A saved model does not match its metadata, its architecture or its training data."""
 
 
 @dataclass
@@ -69,6 +63,9 @@ class TrainSettings:
     # improvement (ReduceLROnPlateau); 1.0 keeps it constant.
     lr_plateau_factor: float = 1.0
     lr_plateau_patience: int = 3
+    # Stop once the plateau schedule has cut the rate below this (0: never). Past ~1e-6 the
+    # weights barely move, yet tiny validation gains keep early stopping from triggering.
+    min_lr: float = 0.0
     # Cosine decay of the learning rate, batch by batch, from lr to lr x lr_anneal_factor at
     # the end of the last epoch; 1.0 keeps it constant. A rate that ends near zero lets a
     # penalty such as L1 settle the weights it drives to zero instead of leaving them
@@ -148,16 +145,27 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None):
         yield order[start : start + batch_size]
 
 
+def loss_sum(device: torch.device) -> torch.Tensor:
+    """A float64 accumulator on `device`: summing batch losses there avoids one host sync
+    per batch on CUDA; on the CPU float64 sums equal Python's float arithmetic exactly."""
+    return torch.zeros((), dtype=torch.float64, device=device)
+
+
+def add_batch_loss(total: torch.Tensor, loss: torch.Tensor, n: int) -> torch.Tensor:
+    """total + loss * n (the batch's mean loss weighted by its size), without a host sync."""
+    return total + loss.detach().to(torch.float64) * n
+
+
 @torch.no_grad()
 def mean_loss(model, X, y, loss_fn, batch_size, device, amp_dtype=None) -> float:
     """Sample-weighted mean loss over a whole set (eval mode)."""
     model.eval()
-    total, n = 0.0, len(X)
+    total, n = loss_sum(device), len(X)
     for idx in _batches(n, max(batch_size, 256), None):
         xb, yb = X[idx].to(device), y[idx].to(device)
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            total += float(loss_fn(model(xb), yb)) * len(idx)
-    return total / max(n, 1)
+            total = add_batch_loss(total, loss_fn(model(xb), yb), len(idx))
+    return float(total) / max(n, 1)
 
 
 @torch.no_grad()
@@ -217,12 +225,18 @@ def train(
     fingerprint_extra: Sequence = (),
     callbacks: Sequence[Callable[[int, dict], None]] = (),
     name: str = "model",
+    final_train_loss: bool = True,
 ) -> TrainResult:
     """Train `model` on (X, y) tensors with early stopping; return the best weights.
 
     `callbacks` are called as ``cb(epoch, record)`` after each epoch's checkpoint is written
     (a callback that raises simulates a killed job). `fingerprint_extra` (e.g. the data
     file's checksum) is mixed into the checkpoint's fingerprint.
+
+    metrics["val_loss"] is the best epoch's validation loss (the returned weights, eval mode);
+    metrics["train_loss"] is the returned weights' loss over the whole training set, one more
+    pass over it, or with ``final_train_loss=False`` (callers that do not use it) the running
+    mean over the best epoch, as ``metrics["train_loss_kind"]`` says.
     """
     device = resolve_device(settings.device)
     amp_dtype = autocast_dtype(device, settings.mixed_precision)
@@ -298,7 +312,7 @@ def train(
         gen = torch.Generator().manual_seed(derive_seed(seed, "epoch", epoch) % 2**63)
         torch.manual_seed(derive_seed(seed, "torch", epoch) % 2**63)  # dropout etc., if any
         model.train()
-        run_loss, n_seen = 0.0, 0
+        run_loss, n_seen = loss_sum(device), 0
         epoch_lr = opt.param_groups[0]["lr"]  # annealing changes it batch by batch
         for idx in _batches(len(Xtr), settings.batch_size, gen):
             xb, yb = Xtr[idx], ytr[idx]
@@ -314,9 +328,9 @@ def train(
             scaler.update()
             if anneal is not None:
                 anneal.step()
-            run_loss += float(loss.detach()) * len(idx)
+            run_loss = add_batch_loss(run_loss, loss, len(idx))
             n_seen += len(idx)
-        train_loss = run_loss / n_seen  # running mean over the epoch (weights move meanwhile)
+        train_loss = float(run_loss) / n_seen  # running mean over the epoch (weights move)
         val_loss = mean_loss(model, Xva, yva, loss_fn, settings.batch_size, device, amp_dtype)
         hist["train_loss"].append(train_loss)
         hist["val_loss"].append(val_loss)
@@ -329,7 +343,7 @@ def train(
             bad_epochs += 1
         if plateau is not None:
             plateau.step(val_loss)
-        stop = bad_epochs >= settings.patience
+        stop = bad_epochs >= settings.patience or below_min_lr(opt, settings.min_lr)
         bar.set_postfix(train=f"{train_loss:.3g}", val=f"{val_loss:.3g}", refresh=False)
         if ckpt_path:
             _save_checkpoint(
@@ -359,12 +373,20 @@ def train(
     model.load_state_dict(best_state)
     model = model.cpu().eval()
     n_epochs = len(hist["val_loss"])
-    best_epoch = int(np.argmin(hist["val_loss"]))
+    # the epoch whose weights are returned (with min_delta > 0 not always the argmin)
+    best_epoch = hist["val_loss"].index(best_val)
+    if final_train_loss:
+        cpu = torch.device("cpu")
+        train_loss, kind = mean_loss(model, Xtr, ytr, loss_fn, settings.batch_size, cpu), "final"
+    else:
+        train_loss, kind = hist["train_loss"][best_epoch], "running mean of the best epoch"
     metrics = {
         "epochs_run": n_epochs,
         "best_epoch": best_epoch,
-        "train_loss": mean_loss(model, Xtr, ytr, loss_fn, settings.batch_size, torch.device("cpu")),
-        "val_loss": mean_loss(model, Xva, yva, loss_fn, settings.batch_size, torch.device("cpu")),
+        "train_loss": train_loss,
+        "train_loss_kind": kind,
+        # recorded at the best epoch with these very weights: no second pass over the data
+        "val_loss": best_val,
         "n_train": len(Xtr),
         "n_val": len(Xva),
         "device": device.type,
@@ -374,6 +396,11 @@ def train(
         hist, seed=seed, name=name, **{k: metrics[k] for k in ("best_epoch", "device")}
     )
     return TrainResult(model=model, history=history, metrics=metrics)
+
+
+def below_min_lr(opt: torch.optim.Optimizer, min_lr: float) -> bool:
+    """Whether the schedule has cut every parameter group's rate below `min_lr` (> 0)."""
+    return min_lr > 0 and all(g["lr"] < min_lr for g in opt.param_groups)
 
 
 def training_history(hist: dict, seed: int, name: str, **attrs) -> xr.Dataset:
@@ -400,61 +427,70 @@ def clear_resume(resume_dir: str | Path | None) -> None:
             p.unlink()
 
 
-# --- saving and loading -------------------------------------------------------------------------
-
-
-def save_model(
+def train_and_save(
     model: nn.Module,
-    pt_path,
-    json_path,
+    train_data,
+    val_data,
+    settings: TrainSettings,
+    seed: int,
+    outputs: dict,
     *,
+    data_path,
     metadata: dict,
-    history: xr.Dataset | None = None,
-    history_path=None,
-) -> dict:
-    """State dict to `pt_path`, metadata (architecture, checksums, ...) to `json_path`, atomically."""
-    with atomic_path(pt_path, suffix=".pt.tmp") as tmp:
-        # through a file object: torch.save names the zip's inner folder after a path, and the
-        # temporary path is random, so saving by path would make identical models differ in bytes
-        with open(tmp, "wb") as fh:
-            torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, fh)
-    meta = {
-        "architecture": model.arch,
-        "weights_file": Path(pt_path).name,
-        "weights_sha256": sha256sum(pt_path),
-        "provenance": base_attrs(metadata.get("seed")),
-        **metadata,
+    master_seed: int | None = None,
+    config: dict | None = None,
+    metrics: Callable[[TrainResult], dict] | None = None,
+    loss_fn: Callable = bce_with_logits,
+    resume_dir: str | Path | None = None,
+    callbacks: Sequence[Callable[[int, dict], None]] = (),
+    name: str = "model",
+    final_train_loss: bool = True,
+) -> tuple[TrainResult, dict]:
+    """Train a seeded `model` (:func:`train`), save it with the standard metadata
+    (:func:`save_model`) to outputs["model"], ["meta"] and its history to ["history"], and
+    drop the resume checkpoint. Returns the result and the metadata written.
+    `final_train_loss` as in :func:`train`.
+
+    The metadata: `seed` (the model's), `data_sha256` of `data_path` (also part of the
+    checkpoint fingerprint) and `metrics` (the training metrics, or `metrics(result)`). A
+    model trained from a config slice gives `config` (fingerprinted too) and `master_seed`,
+    and gets also `data_file` and `n_parameters`. Then the stage's own keys, `metadata`.
+    """
+    if (config is None) != (master_seed is None):
+        raise ValueError("train_and_save: give both config and master_seed, or neither")
+    data_sha = sha256sum(data_path)
+    result = train(
+        model,
+        train_data,
+        val_data,
+        settings,
+        seed,
+        loss_fn=loss_fn,
+        resume_dir=resume_dir,
+        fingerprint_extra=[data_sha] if config is None else [data_sha, config],
+        callbacks=callbacks,
+        name=name,
+        final_train_loss=final_train_loss,
+    )
+    record = {
+        "seed": seed,
+        "data_sha256": data_sha,
+        "metrics": result.metrics if metrics is None else metrics(result),
     }
-    if history is not None and history_path is not None:
-        to_netcdf_atomic(history, history_path)
-    write_json(json_path, meta)
-    return meta
-
-
-def load_model(pt_path, json_path=None, data_path=None) -> tuple[nn.Module, dict]:
-    """Rebuild and load a saved model; check checksums (weights, optional data) and architecture."""
-    pt_path = Path(pt_path)
-    json_path = Path(json_path) if json_path is not None else pt_path.with_suffix(".json")
-    meta = read_json(json_path)
-    if not pt_path.exists():
-        raise ModelFileError(f"{pt_path}: model weights not found")
-    if sha256sum(pt_path) != meta.get("weights_sha256"):
-        raise ModelFileError(
-            f"{pt_path}: checksum differs from {json_path} (weights replaced or corrupted)"
+    if config is not None:
+        record.update(
+            master_seed=master_seed,
+            config=config,
+            data_file=str(data_path),
+            n_parameters=sum(p.numel() for p in result.model.parameters()),
         )
-    if data_path is not None:
-        recorded = meta.get("data_sha256")
-        if recorded is None or sha256sum(data_path) != recorded:
-            raise ModelFileError(
-                f"{data_path}: checksum differs from the data {pt_path} was trained on "
-                f"(recorded in {json_path}); retrain the model"
-            )
-    model = build_model(meta["architecture"])
-    state = torch.load(pt_path, map_location="cpu", weights_only=True)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        raise ModelFileError(
-            f"{pt_path}: weights do not fit architecture {meta['architecture']!r} from {json_path}: {exc}"
-        ) from exc
-    return model.eval(), meta
+    meta = save_model(
+        result.model,
+        outputs["model"],
+        outputs["meta"],
+        metadata={**record, **metadata},
+        history=result.history,
+        history_path=outputs["history"],
+    )
+    clear_resume(resume_dir)
+    return result, meta

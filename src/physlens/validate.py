@@ -2,16 +2,18 @@
 value stops the job with the file and the variable named, before anything is trained on it
 or judged against an exact result.
 
-The HDF5 layer already refuses truncated files and broken checksums (physlens.io); these
-checks catch what it cannot: values overwritten in place, NaN or infinity, spins other than
-+-1, and energies or magnetisations that disagree with the stored spins.
+The HDF5 layer refuses truncated files, and chunks whose Fletcher-32 checksum (written with
+every Ising data array, physlens.io.CHECKSUMMED) does not match, naming the variable; these
+checks catch what it cannot: values written through HDF5 (which updates the checksum), NaN
+or infinity, spins other than +-1, and energies or magnetisations that disagree with the
+stored spins.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from physlens.io import DataFileError
+from physlens.io import DataFileError, unreadable
 
 ISING_DIMS = {
     "spins": ("temperature", "sample", "y", "x"),
@@ -50,6 +52,14 @@ def ising_errors(ds) -> list[str]:
             errors.append(f"{name} has dims {ds[name].dims}, expected {dims}")
     if errors:
         return errors
+    # A lazily opened file is read here first: a chunk failing its checksum names its variable.
+    for name, variable in ds.variables.items():
+        if name == "spins":  # read one temperature at a time below
+            continue
+        try:
+            variable.load()
+        except (OSError, ValueError, RuntimeError) as exc:
+            return [unreadable(name, exc)]
     if "temperature" in ds.coords:
         t = ds["temperature"].values
         if not (np.isfinite(t).all() and (t > 0).all()):
@@ -72,7 +82,11 @@ def ising_errors(ds) -> list[str]:
         errors.append(f"spins are {ds.sizes['y']}x{ds.sizes['x']}, expected a square lattice")
         return errors
     for i in range(ds.sizes["temperature"]):  # one temperature at a time bounds the memory
-        s = np.asarray(ds["spins"][i].values)
+        try:
+            s = np.asarray(ds["spins"][i].values)
+        except (OSError, ValueError, RuntimeError) as exc:
+            errors.append(unreadable("spins", exc))
+            break
         bad = (s != 1) & (s != -1)
         if bad.any():
             found = np.unique(s[bad])[:5].tolist()

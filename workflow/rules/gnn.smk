@@ -3,10 +3,10 @@
 # Library: src/physlens/gnn/ (entry points: simulate.py, train.py, headlines.py), figures in
 # src/physlens/plots/gnn.py; method notes: docs/gnn.md. Training resume state lives in
 # results/.resume/gnn (never an output).
-from physlens.gnn.settings import (
-    interpretation_slice,
-    simulation_slice,
-    training_slice,
+from physlens.slices import (
+    gnn_interpretation_slice,
+    gnn_simulation_slice,
+    gnn_training_slice,
 )
 
 GNN = f"{RESULTS}/gnn"
@@ -27,9 +27,9 @@ STAGE_TARGETS["gnn"] = (
 )
 
 # The config slices that fix the simulations, the networks' weights and the interpretation.
-GNN_SIM_PARAMS = simulation_slice(config["gnn"])
-GNN_TRAIN_PARAMS = training_slice(config["gnn"])
-GNN_INTERPRET_PARAMS = interpretation_slice(config["gnn"])
+GNN_SIM_PARAMS = gnn_simulation_slice(config["gnn"])
+GNN_TRAIN_PARAMS = gnn_training_slice(config["gnn"])
+GNN_INTERPRET_PARAMS = gnn_interpretation_slice(config["gnn"])
 
 
 rule gnn_simulate:

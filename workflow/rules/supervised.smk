@@ -2,13 +2,13 @@
 # a phase-classifier ensemble trained at one L, evaluated at every L -> Tc(L) -> Tc;
 # correlation-probing nets -> loss table and decision functions.
 # Training resume state lives in results/.resume/ (never a declared output).
+from physlens.supervised.names import probe_names
+
 SUP = f"{RESULTS}/supervised"
 SUP_RESUME = f"{RESULTS}/.resume/supervised"
 SUP_CLASSIFIER_L = config["supervised"]["classifier"]["L"]
 SUP_MEMBERS = list(range(config["supervised"]["classifier"]["members"]))
-SUP_PROBES = [
-    f"{ky}x{kx}" for ky, kx in config["supervised"]["probes"]["receptive_fields"]
-] + ["constant"]
+SUP_PROBES = probe_names(config["supervised"]["probes"])
 # The config slice that fixes labels and train/val/test splits.
 SUP_SPLIT = SUPERVISED_SPLIT
 # Everything that shapes one classifier (the ensemble size only adds members).

@@ -1,18 +1,16 @@
 # Unsupervised learning on the Ising data (Wetzel 2017): PCA and (variational) autoencoders
 # trained on all temperatures without labels -> latent vs magnetisation, phase clusters, Tc.
 # Training resume state lives in results/.resume/ (never an output).
-from physlens.unsupervised.names import model_config_slice, model_names
+from physlens.config import model_names
+from physlens.unsupervised.names import data_slice, model_config_slice
 
 UNSUP = f"{RESULTS}/unsupervised"
 UNSUP_RESUME = f"{RESULTS}/.resume/unsupervised"
 UNSUP_DATA = f"{RESULTS}/ising/L{config['unsupervised']['L']}.h5"
 UNSUP_MODELS = model_names(config["unsupervised"])  # ae1, vae2, ...
-# The config slice that fixes the (symmetrised) data every unsupervised rule reads.
-UNSUP_DATA_PARAMS = {
-    "L": config["unsupervised"]["L"],
-    "symmetrize": config["unsupervised"]["symmetrize"],
-    "seed": config["seed"],
-}
+# The config slice that fixes the (symmetrised) data every unsupervised rule reads (with
+# the seed, a param of its own).
+UNSUP_DATA_SLICE = data_slice(config["unsupervised"])
 # Final files of the stage, and its headline-number files (merged into results/summary.json).
 # (Lambdas, not defs: `snakemake --lint` flags rule files that mix rules and functions.)
 STAGE_HEADLINES["unsupervised"] = lambda: [f"{UNSUP}/pca/headline.json"] + expand(
@@ -46,9 +44,10 @@ rule unsupervised_pca:
         mem_mb=data_mem_mb(3000, 10, ising_data_mb(config, config["unsupervised"]["L"])),
         runtime=minutes(10),
     params:
-        data=UNSUP_DATA_PARAMS,
+        data=UNSUP_DATA_SLICE,
         pca=config["unsupervised"]["pca"],
         tc=config["unsupervised"]["tc"],
+        seed=config["seed"],
     script:
         "../scripts/unsupervised_pca.py"
 
@@ -72,9 +71,10 @@ rule train_autoencoder:
         mem_mb=3000,
         runtime=minutes(30),
     params:
-        data=UNSUP_DATA_PARAMS,
+        data=UNSUP_DATA_SLICE,
         model=lambda w: model_config_slice(config["unsupervised"], w.model),
         training=config["training"],
+        seed=config["seed"],
         resume=f"{UNSUP_RESUME}/{{model}}",
     script:
         "../scripts/train_autoencoder.py"
@@ -100,10 +100,11 @@ rule unsupervised_analyse:
         mem_mb=3000,
         runtime=minutes(10),
     params:
-        data=UNSUP_DATA_PARAMS,
+        data=UNSUP_DATA_SLICE,
         clusters=config["unsupervised"]["clusters"],
         tc=config["unsupervised"]["tc"],
         probing=config["interpret"]["probing"],
+        seed=config["seed"],
     script:
         "../scripts/unsupervised_analyse.py"
 

@@ -3,7 +3,7 @@ import sys
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.concepts.pipeline import write_confounder_data  # noqa: E402
+from physlens.concepts.confounder_pipeline import write_confounder_data  # noqa: E402
 
 setup(snakemake)
 p = snakemake.params

@@ -3,7 +3,7 @@ import sys
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.concepts.pipeline import run_confounder_check  # noqa: E402
+from physlens.concepts.confounder_pipeline import run_confounder_check  # noqa: E402
 from physlens.training import configure_torch  # noqa: E402
 
 setup(snakemake)

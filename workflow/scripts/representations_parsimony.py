@@ -1,10 +1,11 @@
-"""Rule representations_parsimony: thin wrapper, science in physlens.representations.pipeline."""
+"""Rule representations_parsimony: thin wrapper, science in physlens.representations.decision_pipeline."""
 
 import sys
 
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
+from physlens.representations import decision_pipeline as DP  # noqa: E402
 from physlens.representations import pipeline as R  # noqa: E402
 from physlens.training import configure_torch  # noqa: E402
 
@@ -14,7 +15,7 @@ p, i, o = snakemake.params, snakemake.input, snakemake.output
 specs = R.model_specs(p.models, i.models, i.metas, p.data)
 rankings = dict(zip(p.models, i.rankings))
 symbolic = dict(zip(p.symbolic_models, i.symbolic))
-R.run_parsimony(
+DP.run_parsimony(
     specs,
     rankings,
     symbolic,

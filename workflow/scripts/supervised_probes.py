@@ -3,7 +3,7 @@ import sys
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.supervised.pipeline import analyse_probes  # noqa: E402
+from physlens.supervised.probes import analyse_probes  # noqa: E402
 from physlens.training import configure_torch  # noqa: E402
 
 log = setup(snakemake)
@@ -13,7 +13,8 @@ models = {name: (pt, meta) for name, pt, meta in zip(p.names, inp.models, inp.me
 res = analyse_probes(
     models,
     inp.data,
-    {**p.split, "probes": p.probes},
+    p.split,
+    p.probes,
     p.seed,
     out.outputs,
     out.losses,

@@ -9,7 +9,7 @@ log = setup(snakemake)
 p = snakemake.params
 res = analyse_tc(
     dict(zip(p.sizes, snakemake.input)),
-    {"tc": p.tc},
+    p.tc,
     p.seed,
     snakemake.output.table,
     snakemake.output.headline,

@@ -12,9 +12,10 @@ configure_torch(snakemake.threads, resolve_device(p.training["device"]))
 train_autoencoder(
     snakemake.input.data,
     snakemake.wildcards.model,
-    {**p.data, **p.model},
+    p.data,
+    p.model,
     p.training,
-    p.data["seed"],
+    p.seed,
     dict(snakemake.output.items()),
     resume_dir=p.resume,
 )

@@ -14,7 +14,8 @@ configure_torch(snakemake.threads, resolve_device(p.training["device"]))
 train_phase_classifier(
     snakemake.input.data,
     0,
-    {**p.split, "classifier": p.classifier},
+    p.split,
+    p.classifier,
     p.training,
     p.seed,
     dict(snakemake.output.items()),

@@ -7,7 +7,12 @@ from physlens.unsupervised.pipeline import run_pca  # noqa: E402
 
 setup(snakemake)
 p = snakemake.params
-unsup = {**p.data, "pca": p.pca, "tc": p.tc}
 run_pca(
-    snakemake.input.data, unsup, p.data["seed"], snakemake.output.pca, snakemake.output.headline
+    snakemake.input.data,
+    p.data,
+    p.pca,
+    p.tc,
+    p.seed,
+    snakemake.output.pca,
+    snakemake.output.headline,
 )

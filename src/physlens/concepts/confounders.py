@@ -12,8 +12,12 @@ threshold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def marker_mask(L: int, region: tuple[int, int, int, int]) -> np.ndarray:
@@ -103,3 +107,25 @@ def confounder_check(
         threshold=threshold,
         table={k: v[2] for k, v in table.items()},
     )
+
+
+def check_regions(L: int, patches) -> dict:
+    """Union of the partitions of the lattice into p x p squares, for every p in `patches`."""
+    regions = {}
+    for p in patches:
+        regions.update(patch_regions(L, int(p)))
+    return regions
+
+
+def expected_flag(model: str, dataset: str) -> bool:
+    """The verdict physics and the experiment's design predict: only the confounded model, on
+    data that carry the marker, concentrates its relevance on one fixed region (a
+    translation-invariant net cannot single out a region of data that have none)."""
+    return model == "confounded" and dataset in ("confounded", "swapped")
+
+
+def confounder_band(ds: xr.Dataset, temperatures) -> xr.Dataset:
+    """The temperatures of `ds` inside the band [lo, hi] (concepts.confounders.temperatures)."""
+    lo, hi = temperatures
+    T = ds["temperature"].values
+    return ds.isel(temperature=np.flatnonzero((T >= lo - 1e-9) & (T <= hi + 1e-9)))

@@ -8,9 +8,9 @@
 * :mod:`physlens.gnn.data`      -- node features, targets and splits from a simulation file;
 * :mod:`physlens.gnn.train`     -- the training entry point (physlens.training's loop);
 * :mod:`physlens.gnn.interpret` -- message sparsity, messages vs true forces, symbolic
-  regression of the dominant message, headline numbers;
-* :mod:`physlens.gnn.settings`  -- config slices and cross-key checks (pure Python).
+  regression of the dominant message, headline numbers.
 
-The network itself is :mod:`physlens.models.gnn` (``gnn_message_passing``), registered with
+Its config slices are in :mod:`physlens.slices` (``gnn_*_slice``), its cross-key checks in
+:mod:`physlens.crosskeys`. The network itself is :mod:`physlens.models.gnn` (``gnn_message_passing``), registered with
 the other architectures so a saved model loads by name.
 """

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from physlens.gnn.settings import n_split_simulations
 from physlens.seeding import rng
+from physlens.slices import split_sizes
 
 SPLITS = ("train", "val", "test")
 
@@ -44,8 +44,7 @@ def split_simulations(
     if n_sims < 3:
         raise ValueError(f"gnn.n_simulations = {n_sims}: at least 3 are needed (train/val/test)")
     order = rng(seed, "gnn", law, "split").permutation(n_sims)
-    n_val = n_split_simulations(n_sims, val_fraction)
-    n_test = n_split_simulations(n_sims, test_fraction)
+    n_val, n_test = split_sizes(n_sims, val_fraction, test_fraction)
     split = np.zeros(n_sims, int)
     split[order[:n_val]] = 1
     split[order[n_val : n_val + n_test]] = 2

@@ -29,6 +29,7 @@ import xarray as xr
 from physlens.gnn.data import graph_data, node_parameter_names
 from physlens.gnn.forces import pair_forces
 from physlens.gnn.simulate import load_simulations
+from physlens.modelfiles import load_model
 from physlens.models.gnn import complete_graph
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
@@ -198,8 +199,6 @@ def interpret_law(
 ) -> tuple[dict, xr.Dataset, pd.DataFrame]:
     """Interpret every variant of one law. `models` maps variant -> (model.pt, model.json).
     Returns the report (JSON-able), the message Dataset for the figures, and the Pareto front."""
-    from physlens.training import load_model
-
     icfg = cfg["interpret"]
     dim = int(cfg["dim"])
     ds = load_simulations(sims_path)

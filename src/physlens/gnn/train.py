@@ -16,9 +16,9 @@ import torch
 
 from physlens.gnn.data import acceleration_scale, graph_data, node_parameter_names
 from physlens.gnn.simulate import load_simulations
-from physlens.io import sha256sum, write_json
+from physlens.io import write_json
 from physlens.seeding import derive_seed, rng
-from physlens.training import TrainSettings, clear_resume, save_model, seeded_model, train
+from physlens.training import TrainSettings, seeded_model, train_and_save
 
 log = logging.getLogger(__name__)
 VARIANTS = ("standard", "l1", "bottleneck")
@@ -76,8 +76,9 @@ def train_gnn(
     out: dict,
     resume_dir=None,
 ) -> dict:
-    """Train one graph network; save model, history and metrics (`out`: model / meta /
-    history / metrics paths). Returns the metrics."""
+    """Train one graph network on the `cfg` slice (physlens.slices.gnn_training_slice); save
+    model, history and metrics (`out`: model / meta / history / metrics paths). Returns the
+    metrics."""
     ds = load_simulations(sims_path)
     splits, info = graph_data(ds, cfg, seed)
     scale = acceleration_scale(splits["train"].acceleration)
@@ -94,55 +95,51 @@ def train_gnn(
         )
         for name in ("train", "val")
     }
-    arch = architecture(cfg, law, variant)
     mseed = derive_seed(seed, "gnn", law, variant, "model")
-    model = seeded_model(arch, mseed)
+    model = seeded_model(architecture(cfg, law, variant), mseed)
     l1_weight = variant_settings(variant, cfg)[1]
     settings = TrainSettings.from_config({**training, **cfg.get("train", {})})
-    data_sha = sha256sum(sims_path)
-    result = train(
+
+    def gnn_metrics(result) -> dict:
+        return {
+            "law": law,
+            "variant": variant,
+            "l1_weight": l1_weight,
+            "acceleration_scale": scale,
+            "n_train_used": int(len(sel["train"])),
+            "n_val_used": int(len(sel["val"])),
+            **info,
+            **{
+                k: result.metrics[k]
+                for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
+            },
+        }
+
+    _, meta = train_and_save(
         model,
         tensors["train"],
         tensors["val"],
         settings,
         mseed,
-        loss_fn=message_l1_loss(model, l1_weight),
-        resume_dir=resume_dir,
-        fingerprint_extra=[data_sha, l1_weight, scale],
-        name=f"gnn/{law}/{variant}",
-    )
-    metrics = {
-        "law": law,
-        "variant": variant,
-        "l1_weight": l1_weight,
-        "acceleration_scale": scale,
-        "n_train_used": int(len(sel["train"])),
-        "n_val_used": int(len(sel["val"])),
-        **info,
-        **{
-            k: result.metrics[k]
-            for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
-        },
-    }
-    save_model(
-        result.model,
-        out["model"],
-        out["meta"],
+        out,
+        data_path=sims_path,
+        master_seed=seed,
+        config={**cfg, "law": law, "variant": variant},
         metadata={
-            "seed": mseed,
-            "data_sha256": data_sha,
             "law": law,
             "variant": variant,
             "acceleration_scale": scale,
             "feature_names": splits["train"].feature_names,
-            "metrics": metrics,
+            "loss": f"mean |a - a_pred| / scale + {l1_weight} x mean over edges of sum |message|",
             "settings": vars(settings),
         },
-        history=result.history,
-        history_path=out["history"],
+        metrics=gnn_metrics,
+        loss_fn=message_l1_loss(model, l1_weight),
+        resume_dir=resume_dir,
+        name=f"gnn/{law}/{variant}",
     )
+    metrics = meta["metrics"]
     write_json(out["metrics"], metrics)
-    clear_resume(resume_dir)
     log.info(
         "%s/%s: val loss %.4g after %d epochs",
         law,

@@ -1,11 +1,16 @@
 """Interpretation of trained networks in physical terms.
 
 probing: bottleneck regression (which observable a neuron computes) and linear probes of
-whole layers. Symbolic regression lives in physlens.symbolic; candidate observables in
-physlens.observables.
+whole layers; attributions (with lrp and model_inputs), ablation and influence: which inputs,
+units and training points a decision rests on. pipeline holds the stage's entry points,
+headlines its headline records. Symbolic regression lives in physlens.symbolic; candidate
+observables in physlens.observables.
 """
 
 from physlens._lazy import lazy_exports
+
+# every seed and headline of this stage is keyed by it
+STAGE = "interpret"
 
 # The package's public API, imported on first use (see docs/library.md).
 _EXPORTS = {

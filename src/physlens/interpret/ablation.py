@@ -23,7 +23,7 @@ import torch.nn.functional as F
 import xarray as xr
 from captum.attr import Occlusion
 
-from physlens.interpret.attributions import _as_input, _eval_mode, input_dims
+from physlens.interpret.model_inputs import as_input, eval_mode, input_dims
 from physlens.provenance import base_attrs
 
 ABLATION_MODES = ("zero", "mean")
@@ -133,11 +133,11 @@ def unit_ablation(
     if mode not in ABLATION_MODES:
         raise ValueError(f"interpret.ablation.mode = {mode!r}: choose one of {ABLATION_MODES}")
     module, name = resolve_layer(model, layer)
-    x = _as_input(model, inputs).detach()
+    x = as_input(model, inputs).detach()
     y = torch.as_tensor(targets)
     if len(y) != len(x):
         raise ValueError(f"{len(x)} inputs but {len(y)} targets")
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model):
         n_units = _output_shape(model, module, x[:1])[unit_dim]
         fill = (
             _unit_means(model, module, x, unit_dim, batch_size)
@@ -187,7 +187,7 @@ def input_occlusion(
     trailing axes of the inputs; for (sample, channel, y, x) inputs the whole channel axis is
     masked. Patches do not wrap around periodic boundaries (captum slides inside the array).
     """
-    x = _as_input(model, inputs).detach()
+    x = as_input(model, inputs).detach()
     patch = tuple(int(p) for p in patch)
     stride = (
         patch
@@ -200,7 +200,7 @@ def input_occlusion(
         raise ValueError(
             f"interpret.occlusion.patch = {patch}: larger than the input {tuple(x.shape[1:])}"
         )
-    with torch.no_grad(), _eval_mode(model):
+    with torch.no_grad(), eval_mode(model):
         attr = Occlusion(model).attribute(
             x,
             sliding_window_shapes=window,
@@ -281,3 +281,27 @@ def capacity_drop(
         "sufficient_loss": float(loss[suff]),
         "drop": drop,
     }
+
+
+def receptive_field_size(name: str) -> int:
+    """Sites seen by one kernel application ('constant': 0)."""
+    if name == "constant":
+        return 0
+    ky, kx = (int(k) for k in name.split("x"))
+    return ky * kx
+
+
+def ablation_layers(model: nn.Module, layers) -> list[str]:
+    """Module names to ablate; the keyword 'conv' means every convolution of the model."""
+    names = []
+    for layer in layers:
+        if layer == "conv":
+            names += [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+        else:
+            resolve_layer(model, layer)  # clear error for an unknown name
+            names.append(layer)
+    if not names:
+        raise ValueError(
+            f"interpret.ablation.layers = {list(layers)}: no such layer in {type(model).__name__}"
+        )
+    return list(dict.fromkeys(names))

@@ -481,3 +481,13 @@ def window_effect_table(
         },
         attrs={"val_loss_full": float(val_loss_full), "tc_full": float(tc_full)},
     )
+
+
+def spread_points(predicted: np.ndarray, k: int) -> np.ndarray:
+    """k training indices whose predicted effects are evenly spaced over their whole range
+    (extremes included), one per distinct predicted value: removing one of several identical
+    copies (common among ordered lattices) says nothing new, and a spread of effects is what
+    a correlation between predicted and actual changes can test."""
+    _, first = np.unique(np.float32(predicted), return_index=True)  # sorted by value
+    pick = np.unique(np.round(np.linspace(0, len(first) - 1, min(k, len(first)))).astype(int))
+    return np.sort(first[pick])

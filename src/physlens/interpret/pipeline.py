@@ -4,60 +4,46 @@ call these): load a trained model and its held-out data -> run one method -> wri
 Models are named ``probe_<ky>x<kx>`` (correlation-probing nets) or ``classifier_member<k>``
 (phase-classifier ensemble member); their data, split and Z2 signs come from the supervised
 stage (:func:`physlens.supervised.pipeline.phase_split`), so every method sees exactly the
-samples the model was tested on. Seeds: derive_seed(config seed, "interpret", model, method).
+samples the model was tested on. The methods are :mod:`physlens.interpret.probing`,
+:mod:`~physlens.interpret.ablation`, :mod:`~physlens.interpret.influence`,
+:mod:`~physlens.interpret.attributions` and :mod:`physlens.symbolic`; the headline records
+:mod:`physlens.interpret.headlines`. Seeds: derive_seed(config seed, "interpret", model,
+method).
 """
 
 from __future__ import annotations
 
 import csv
 import logging
-from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 
 from physlens.config import TC_EXACT
+from physlens.interpret import STAGE
+from physlens.interpret.headlines import (
+    attribution_headlines,
+    capacity_headlines,
+    influence_headlines,
+    probing_headlines,
+    symbolic_headlines,
+    window_headlines,
+)
 from physlens.io import to_netcdf_atomic
 from physlens.modeldata import ModelData, decision_logit, per_temperature, pooled_hidden
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
-from physlens.summary import headline, write_headlines
+from physlens.summary import write_headlines
 from physlens.supervised.data import ORDERED, UNLABELLED
 
-# torch, captum, sympy and scikit-learn are imported where they are used: the figure rules
-# import this module too, and on a loaded 2-core machine those imports cost ~10 s per job.
-if TYPE_CHECKING:
-    import torch.nn as nn
+# torch, captum, sympy and scikit-learn are imported where they are used: on a loaded 2-core
+# machine those imports cost ~10 s per job.
 
 log = logging.getLogger(__name__)
-STAGE = "interpret"
-# Observables that are exact affine functions of the energy on any configuration.
-ENERGY_GROUP = ("energy", "nn_correlation", "domain_wall_density")
 
 
 def stage_seed(seed: int, model_name: str, *keys) -> int:
     return derive_seed(seed, STAGE, model_name, *keys)
-
-
-# every headline of this module belongs to its stage
-_headline = partial(headline, stage=STAGE)
-
-
-# --- 1. bottleneck regression ---------------------------------------------------------------
-
-
-def probing_expectation(md: ModelData) -> tuple[tuple[str, ...], float | None]:
-    """Observables the physics expects first, and the |rho| a pass needs (None: record only).
-
-    1x2 probe: the energy group (it can only average nearest-neighbour products); the phase
-    classifier: |M| or the energy group. Other probes are recorded without a criterion.
-    """
-    if md.kernel() == (1, 2):
-        return ENERGY_GROUP, 0.9
-    if md.kernel() is None:
-        return ("abs_magnetization",) + ENERGY_GROUP, 0.9
-    return ENERGY_GROUP, None
 
 
 def run_probing(md: ModelData, probing_cfg: dict, seed: int, out_ranking, out_linear, out_headline):
@@ -90,100 +76,9 @@ def run_probing(md: ModelData, probing_cfg: dict, seed: int, out_ranking, out_li
     return ranking, lin
 
 
-def _abs_ci(row) -> tuple[float, float]:
-    """Bootstrap CI of |rho| from that of rho (reflected for negative correlations)."""
-    lo, hi = float(row.spearman_lo), float(row.spearman_hi)
-    return (
-        (min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
-        if lo * hi > 0
-        else (0.0, max(abs(lo), abs(hi)))
-    )
-
-
-def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) -> list[dict]:
-    from physlens.interpret import probing
-
-    expected, min_rho = probing_expectation(md)
-    expected = [o for o in expected if o in ranking.observable.values]
-    top = probing.top_observables(ranking)
-    net = f"interpret.{md.name}"
-    recs = []
-    if expected:
-        best = max(expected, key=lambda o: float(ranking.sel(observable=o).abs_spearman))
-        row = ranking.sel(observable=best)
-        crit = (
-            {}
-            if min_rho is None
-            else dict(
-                reference=min_rho,
-                tolerance=0.0,
-                tolerance_kind="at_least",
-                reference_source="F(S) = sigmoid(w Q(S) + b)",
-                ref="ws2017_decision_function",
-            )
-        )
-        recs.append(
-            _headline(
-                f"{net}.abs_spearman[{best}]",
-                row.abs_spearman,
-                uncertainty=float(row.spearman_se),
-                description=f"|Spearman| between the {md.name} decision neuron and {best} "
-                f"(best of the expected {', '.join(expected)})",
-                **crit,
-            )
-        )
-        first = any(o in top for o in expected)
-        crit1 = (
-            {} if min_rho is None else dict(reference=1.0, tolerance=0.0, tolerance_kind="at_least")
-        )
-        recs.append(
-            _headline(
-                f"{net}.expected_ranks_first",
-                float(first),
-                **crit1,
-                description=f"one of {', '.join(expected)} (or an exact equivalent) ranks first; "
-                f"top: {', '.join(top)}",
-                top=top,
-            )
-        )
-        # a statistical tie: the expected observable's CI of |rho| reaches the top one's
-        lead = ranking.isel(observable=0)
-        tie = _abs_ci(row)[1] >= _abs_ci(lead)[0]
-        recs.append(
-            _headline(
-                f"{net}.expected_within_ci_of_first",
-                float(tie),
-                **crit1,
-                description=f"{best}'s bootstrap CI of |Spearman| overlaps that of the top observable "
-                f"{str(lead.observable.values)} ({float(lead.abs_spearman):.4f})",
-            )
-        )
-    for o in ("energy", "abs_magnetization"):
-        if o in linear.observable.values:
-            recs.append(
-                _headline(
-                    f"{net}.linear_probe_r2[{o}]",
-                    linear.r2_heldout.sel(observable=o),
-                    description=f"held-out R^2 of a ridge probe from the pooled hidden layer to {o}",
-                )
-            )
-    return recs
-
-
-# --- 2a. capacity ---------------------------------------------------------------------------
-
-
-def receptive_field_size(name: str) -> int:
-    """Sites seen by one kernel application ('constant': 0)."""
-    if name == "constant":
-        return 0
-    ky, kx = (int(k) for k in name.split("x"))
-    return ky * kx
-
-
 def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline):
     """Where the probes' validation loss drops as the receptive field shrinks."""
-    from physlens.interpret.ablation import capacity_drop
+    from physlens.interpret.ablation import capacity_drop, receptive_field_size
 
     with open(loss_table, newline="") as fh:
         rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
@@ -228,64 +123,8 @@ def run_capacity(loss_table, ablation_cfg: dict, seed: int, out_h5, out_headline
         ),
     )
     to_netcdf_atomic(ds, out_h5)
-    recs = []
-    if "1x2" in names:
-        recs.append(
-            _headline(
-                "interpret.capacity.sufficient_is_1x2",
-                float(res["sufficient"] == "1x2"),
-                reference=1.0,
-                tolerance=0.0,
-                tolerance_kind="at_least",
-                reference_source="the minimal receptive field",
-                ref="ws2017_ising_energy",
-                description=f"smallest sufficient receptive field is 1x2 (found {res['sufficient']})",
-            )
-        )
-        recs.append(
-            _headline(
-                "interpret.capacity.drop_below_1x2",
-                float(drop.get("from") == "1x2"),
-                reference=1.0,
-                tolerance=0.0,
-                tolerance_kind="at_least",
-                reference_source="the capacity cliff below 1x2",
-                ref="ws2017_ising_energy",
-                description=f"performance drops from 1x2 to a smaller field (found {drop.get('from')} -> {drop.get('to')})",
-            )
-        )
-    recs.append(
-        _headline(
-            "interpret.capacity.drop_ratio",
-            drop.get("ratio"),
-            description=f"loss ratio across the drop {drop.get('from')} -> {drop.get('to')}",
-        )
-    )
-    write_headlines(out_headline, recs, seed=seed)
+    write_headlines(out_headline, capacity_headlines(res, names), seed=seed)
     return res
-
-
-# --- 2b. unit ablation and occlusion --------------------------------------------------------
-
-
-def ablation_layers(model: nn.Module, layers) -> list[str]:
-    """Module names to ablate; the keyword 'conv' means every convolution of the model."""
-    import torch.nn as nn
-
-    from physlens.interpret import ablation
-
-    names = []
-    for layer in layers:
-        if layer == "conv":
-            names += [n for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
-        else:
-            ablation.resolve_layer(model, layer)  # clear error for an unknown name
-            names.append(layer)
-    if not names:
-        raise ValueError(
-            f"interpret.ablation.layers = {list(layers)}: no such layer in {type(model).__name__}"
-        )
-    return list(dict.fromkeys(names))
 
 
 def run_ablation(
@@ -304,7 +143,7 @@ def run_ablation(
     keep = lab != UNLABELLED
     s = stage_seed(seed, md.name, "ablation")
     tables = []
-    for layer in ablation_layers(md.model, ablation_cfg["layers"]):
+    for layer in ablation.ablation_layers(md.model, ablation_cfg["layers"]):
         d = ablation.unit_ablation(
             md.model,
             layer,
@@ -338,19 +177,6 @@ def run_ablation(
     occ = occ.assign_coords(temperature=("sample", T[idx]))
     to_netcdf_atomic(occ, out_occlusion)
     return units, occ
-
-
-# --- 2c. influence functions -----------------------------------------------------------------
-
-
-def spread_points(predicted: np.ndarray, k: int) -> np.ndarray:
-    """k training indices whose predicted effects are evenly spaced over their whole range
-    (extremes included), one per distinct predicted value: removing one of several identical
-    copies (common among ordered lattices) says nothing new, and a spread of effects is what
-    a correlation between predicted and actual changes can test."""
-    _, first = np.unique(np.float32(predicted), return_index=True)  # sorted by value
-    pick = np.unique(np.round(np.linspace(0, len(first) - 1, min(k, len(first)))).astype(int))
-    return np.sort(first[pick])
 
 
 def run_influence(md: ModelData, influence_cfg: dict, seed: int, out_h5, out_headline):
@@ -391,7 +217,7 @@ def run_influence(md: ModelData, influence_cfg: dict, seed: int, out_h5, out_hea
     inf = influence.influence_on_test_loss(
         model, loss_fn, X, y, Xt, yt, model_name=md.name, **common
     )
-    removed = spread_points(inf["predicted_delta_test_loss"].values, cfg["loo_points"])
+    removed = influence.spread_points(inf["predicted_delta_test_loss"].values, cfg["loo_points"])
     val = influence.validate_against_retraining(model, loss_fn, X, y, Xt, yt, removed, **common)
     ds = xr.merge([inf, val], combine_attrs="override")
     ds.attrs.update(
@@ -410,27 +236,8 @@ def run_influence(md: ModelData, influence_cfg: dict, seed: int, out_h5, out_hea
     )
     to_netcdf_atomic(ds, out_h5)
     r = val.attrs["pearson_r"]
-    write_headlines(
-        out_headline,
-        [
-            _headline(
-                f"interpret.{md.name}.influence_pearson_r",
-                r,
-                reference=0.8,
-                tolerance=0.0,
-                tolerance_kind="at_least",
-                reference_source="influence functions vs leave-one-out retraining",
-                ref="koh_liang_2017_influence",
-                description=f"Pearson r between predicted and actual test-loss changes, {len(removed)} leave-one-out "
-                f"retrainings ({cfg['method']} inverse Hessian, l2 = {cfg['l2']})",
-            ),
-        ],
-        seed=seed,
-    )
+    write_headlines(out_headline, influence_headlines(md, r, len(removed), cfg), seed=seed)
     return ds
-
-
-# --- 2d. leave-one-temperature-window-out ----------------------------------------------------
 
 
 def run_windows(
@@ -501,84 +308,8 @@ def run_windows(
         )
     )
     to_netcdf_atomic(ds, out_h5)
-    dv = ds["delta_val_loss"].values
-    worst = int(np.nanargmax(dv)) if np.isfinite(dv).any() else 0
-    write_headlines(
-        out_headline,
-        [
-            _headline(
-                f"interpret.{md.name}.window_max_delta_val_loss",
-                np.nanmax(dv) if np.isfinite(dv).any() else None,
-                description=f"largest validation-loss increase when one temperature window is left out of training "
-                f"(window [{float(ds.T_lo[worst]):.3g}, {float(ds.T_hi[worst]):.3g}))",
-            ),
-            # one lattice size, no extrapolation: the finite-size shift of the crossing is O(1/L)
-            _headline(
-                f"interpret.{md.name}.window_reference_tc",
-                tc_full,
-                reference=TC_EXACT,
-                reference_source="exact result: Onsager 1944, Tc = 2 / ln(1 + sqrt 2)",
-                tolerance=0.05,
-                tolerance_kind="relative",
-                description="1/2 crossing of the retrained reference model's mean P(ordered) at one size, no "
-                "extrapolation (within 5%: finite-size shift ~1/L)",
-            ),
-        ],
-        seed=seed,
-    )
+    write_headlines(out_headline, window_headlines(ds, md, tc_full), seed=seed)
     return ds
-
-
-# --- 3. attributions -------------------------------------------------------------------------
-
-
-def attribution_settings(cfg: dict) -> dict:
-    """Per-method keyword arguments of attributions.attribution_dataset from the config."""
-    return {
-        "lrp": {"rule": cfg["lrp_rule"], "epsilon": cfg["lrp_epsilon"], "gamma": cfg["lrp_gamma"]},
-        "saliency": {},
-        "integrated_gradients": {"baseline": cfg["baseline"], "n_steps": cfg["ig_steps"]},
-        "smoothgrad": {"nt_samples": cfg["smoothgrad_samples"], "stdev": cfg["smoothgrad_stdev"]},
-        "deeplift": {"baseline": cfg["baseline"]},
-    }
-
-
-def bond_directions(md: ModelData, directions) -> tuple[str, ...]:
-    """Bond directions a probing net can see (a 1x2 kernel: x only); the config's otherwise."""
-    k = md.kernel()
-    if k is None:
-        return tuple(directions)
-    seen = tuple(d for d in directions if (d == "x" and k[1] > 1) or (d == "y" and k[0] > 1))
-    return seen or tuple(directions)
-
-
-def conservation(ds: xr.Dataset, model: nn.Module, baseline: float) -> xr.DataArray:
-    """Median relative leftover per explainer: |delta| / |explained quantity| (LRP: the output;
-    IG, DeepLIFT: f(x) - f(baseline)); NaN for methods without a summation property."""
-    import torch
-
-    with torch.no_grad():
-        x0 = torch.full(
-            (1, *ds["input"].shape[1:]), float(baseline), dtype=next(model.parameters()).dtype
-        )
-        f0 = float(model(x0).reshape(-1)[0])
-    out = ds["output"].values.astype(float)
-    vals = []
-    for e in ds.explainer.values:
-        d = ds["delta"].sel(explainer=e).values
-        ref = np.abs(out) if e == "lrp" else np.abs(out - f0)
-        vals.append(
-            float(np.nanmedian(np.abs(d) / np.maximum(ref, 1e-12)))
-            if np.isfinite(d).any()
-            else np.nan
-        )
-    return xr.DataArray(
-        vals,
-        dims="explainer",
-        coords={"explainer": ds.explainer.values},
-        name="median_relative_leftover",
-        attrs={"description": "median over samples of |delta| / |explained output|"},
-    )
 
 
 def run_attributions(md: ModelData, cfg: dict, seed: int, out_h5, out_headline):
@@ -594,57 +325,19 @@ def run_attributions(md: ModelData, cfg: dict, seed: int, out_h5, out_headline):
         x[idx],
         cfg["methods"],
         seed=s,
-        settings=attribution_settings(cfg),
+        settings=attributions.attribution_settings(cfg),
         sample_coords={"temperature": T[idx]},
         model_name=md.name,
     )
-    dirs = bond_directions(md, cfg["bond_directions"])
+    dirs = attributions.bond_directions(md, cfg["bond_directions"])
     corr = attributions.bond_energy_correlations(ds, dirs, tc=TC_EXACT)
     ds["relevance_bond_energy_r"] = corr.assign_coords(phase=np.array(corr.phase.values, dtype=str))
-    ds["median_relative_leftover"] = conservation(ds, md.model, cfg["baseline"])
+    ds["median_relative_leftover"] = attributions.conservation(ds, md.model, cfg["baseline"])
     ds = ds.assign_coords(explainer=np.array(ds.explainer.values, dtype=str))
     ds.attrs["bond_directions"] = ",".join(dirs)
     to_netcdf_atomic(ds, out_h5)
     write_headlines(out_headline, attribution_headlines(ds, md), seed=seed)
     return ds
-
-
-def attribution_headlines(ds: xr.Dataset, md: ModelData) -> list[dict]:
-    net = f"interpret.{md.name}"
-    recs = []
-    for e in ds.explainer.values:
-        r = float(ds["relevance_bond_energy_r"].sel(explainer=e, phase="all"))
-        crit = {}
-        if md.kernel() == (1, 2) and e == "lrp":
-            # ordered = 1: the logit is evidence for order, domain walls (high e_i) against it
-            crit = dict(
-                reference=0.0,
-                tolerance=0.0,
-                tolerance_kind="at_most",
-                reference_source="hand-set 1x2 net: relevance on domain walls, r = -1 (docs/interpretation.md)",
-            )
-        recs.append(
-            _headline(
-                f"{net}.relevance_bond_energy_r[{e}]",
-                r,
-                **crit,
-                description=f"Pearson r between {e} relevance and local bond energy "
-                f"(directions {ds.attrs['bond_directions']}; expected < 0)",
-            )
-        )
-    if "lrp" in ds.explainer.values:
-        recs.append(
-            _headline(
-                f"{net}.lrp_median_relative_leftover",
-                ds["median_relative_leftover"].sel(explainer="lrp"),
-                description="LRP conservation: median |output - sum(relevance)| / |output| "
-                "(bias and epsilon absorption)",
-            )
-        )
-    return recs
-
-
-# --- 4. symbolic fits ------------------------------------------------------------------------
 
 
 def run_symbolic(
@@ -694,35 +387,5 @@ def run_symbolic(
         ),
     )
     to_netcdf_atomic(ds, out_pareto)
-    energy_like = [o for o in ex.monotone_equivalent_to if o in ENERGY_GROUP]
-    crit = (
-        dict(
-            reference=1.0,
-            tolerance=0.0,
-            tolerance_kind="at_least",
-            reference_source="the 1x2 net computes the energy",
-            ref="ws2017_ising_energy",
-        )
-        if md.kernel() == (1, 2)
-        else {}
-    )
-    write_headlines(
-        out_headline,
-        [
-            _headline(
-                f"interpret.{md.name}.formula_is_function_of_energy",
-                float(bool(energy_like)),
-                **crit,
-                description=f"fitted formula {ex.result.expression} is a monotone map of the energy "
-                f"(monotone: {ex.monotone_equivalent_to}, affine: {ex.affine_equivalent_to})",
-                engine=f"{ex.result.engine} {ex.result.engine_version}",
-            ),
-            _headline(
-                f"interpret.{md.name}.formula_heldout_r2",
-                ex.heldout_r2,
-                description=f"held-out R^2 of the fitted formula {ex.result.expression}",
-            ),
-        ],
-        seed=seed,
-    )
+    write_headlines(out_headline, symbolic_headlines(ex, md), seed=seed)
     return ex

@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from physlens.config import ConfigError, temperature_grid, validate_sections
-from physlens.io import atomic_path
+from physlens.io import CHECKSUMMED, atomic_path
 from physlens.ising import kernels, wolff
 from physlens.ising.rng import probability_bits, probability_threshold, xoshiro_states
 from physlens.parallel import numba_threads
@@ -65,6 +65,15 @@ def temperature_key(temperature: float) -> int:
     return int(round(float(temperature) * 1e9))
 
 
+def metropolis_states(seed: int, L: int, temperature: float) -> np.ndarray:
+    """(4, STREAMS) xoshiro256** words of one temperature's Metropolis streams (row r = word r)."""
+    seeds = [
+        derive_seed(seed, "ising", L, temperature_key(temperature), "metropolis", stream)
+        for stream in range(kernels.STREAMS)
+    ]
+    return np.ascontiguousarray(xoshiro_states(seeds).T)
+
+
 class MetropolisBatch:
     """64 multi-spin-coded replicas for each temperature of a batch, ordered start."""
 
@@ -72,9 +81,7 @@ class MetropolisBatch:
         self.L, self.n_chains, self.n_temps = L, REPLICAS, len(temperatures)
         beta = 1.0 / np.asarray(temperatures)
         self.lats = np.zeros((len(beta), L, L), dtype=np.uint64)
-        self.states = xoshiro_states(
-            [derive_seed(seed, "ising", L, temperature_key(T), "metropolis") for T in temperatures]
-        )
+        self.states = np.stack([metropolis_states(seed, L, T) for T in temperatures])
         self.p4 = np.stack([probability_bits(np.exp(-4 * b)) for b in beta])
         self.p8 = np.stack([probability_bits(np.exp(-8 * b)) for b in beta])
 
@@ -315,9 +322,10 @@ def _global_attrs(p: dict, L: int) -> dict:
         sweep_definition=SWEEP_NOTE,
         initial_state="ordered, all spins +1",
         rng=(
-            "xoshiro256** per chain (per temperature for the 64 Metropolis replicas, one bit "
-            "each), state = splitmix64(derive_seed(seed, 'ising', L, round(T * 1e9), "
-            "algorithm[, chain]))"
+            "xoshiro256** per chain, state = splitmix64(derive_seed(seed, 'ising', L, "
+            "round(T * 1e9), algorithm, chain)); Metropolis: 32 streams per temperature, "
+            "word j of a chunk of a sublattice row drawing from stream j, one fresh bit per "
+            "replica per comparison step"
         ),
         tau_int_method="Sokal automatic window, c = 6, autocovariance averaged over chains",
     )
@@ -335,7 +343,7 @@ def _create_layout(f, p: dict, L: int, temperatures: np.ndarray) -> None:
         "x": (np.arange(L, dtype=np.int32), {"long_name": "lattice column"}),
     }
     for name, (data, attrs) in coords.items():
-        f.create_variable(name, (name,), data=data).attrs.update(attrs)
+        f.create_variable(name, (name,), data=data, **CHECKSUMMED).attrs.update(attrs)
     per_chunk = max(1, min(n_samples, CHUNK_BYTES // (L * L)))
     f.create_variable(
         "spins",
@@ -344,6 +352,7 @@ def _create_layout(f, p: dict, L: int, temperatures: np.ndarray) -> None:
         chunks=(1, per_chunk, L, L),
         compression="gzip",
         compression_opts=4,
+        **CHECKSUMMED,
     ).attrs.update({"long_name": "spin s_i = +-1", "units": "1"})
     sample_vars = {
         "energy": (
@@ -357,9 +366,11 @@ def _create_layout(f, p: dict, L: int, temperatures: np.ndarray) -> None:
         ),
     }
     for name, (dtype, attrs) in sample_vars.items():
-        f.create_variable(name, ("temperature", "sample"), dtype=dtype).attrs.update(attrs)
+        f.create_variable(name, ("temperature", "sample"), dtype=dtype, **CHECKSUMMED).attrs.update(
+            attrs
+        )
     for name, (dtype, attrs) in PER_TEMPERATURE.items():
-        f.create_variable(name, ("temperature",), dtype=dtype).attrs.update(attrs)
+        f.create_variable(name, ("temperature",), dtype=dtype, **CHECKSUMMED).attrs.update(attrs)
 
 
 def _batches(codes: np.ndarray, p: dict, threads: int):

@@ -26,19 +26,22 @@ def _activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
+def periodic_pad(x: torch.Tensor, ky: int, kx: int) -> torch.Tensor:
+    """Pad (..., L, L) so that a valid ky x kx convolution keeps the size on the torus.
+
+    Pad only after/below: the receptive field of output site (i, j) is the ky x kx block
+    starting at (i, j), wrapped around the torus.
+    """
+    if ky > x.shape[-2] or kx > x.shape[-1]:
+        raise ValueError(f"kernel {ky}x{kx} is larger than the lattice {x.shape[-2]}x{x.shape[-1]}")
+    return F.pad(x, (0, kx - 1, 0, ky - 1), mode="circular")
+
+
 class PeriodicConv2d(nn.Conv2d):
     """Conv2d over a periodic lattice: output has the input's size for any kernel <= L."""
 
     def forward(self, x):
-        ky, kx = self.kernel_size
-        if ky > x.shape[-2] or kx > x.shape[-1]:
-            raise ValueError(
-                f"kernel {ky}x{kx} is larger than the lattice {x.shape[-2]}x{x.shape[-1]}"
-            )
-        # Pad only after/below: the receptive field of output site (i, j) is the ky x kx
-        # block starting at (i, j), wrapped around the torus.
-        x = F.pad(x, (0, kx - 1, 0, ky - 1), mode="circular")
-        return super().forward(x)
+        return super().forward(periodic_pad(x, *self.kernel_size))
 
 
 class PhaseCNN(nn.Module):
@@ -71,7 +74,7 @@ class PhaseCNN(nn.Module):
         self.z2_odd = bool(z2_odd)
         self.head = nn.Linear(c_in, 1)
         # Factor on the pooled |features| before the head: 1 in training; a net trained at L0
-        # and applied at L uses (L/L0)^(beta/nu) (finite-size scaling, see physlens.supervised.tc).
+        # and applied at L uses (L/L0)^(beta/nu) (finite-size scaling, see physlens.phase.crossing).
         # A plain attribute, not a buffer: it is a property of the evaluation, not of the weights.
         self.order_scale = 1.0
 

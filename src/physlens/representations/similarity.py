@@ -3,12 +3,19 @@
 models on the same samples; features may differ in number.
 
 No maintained PyPI package provides these for numpy arrays with the debiased estimator, so
-they are written here, short and tested against their defining invariances.
+they are written here, short and tested against their defining invariances. The stage's
+configured measures (:func:`measure_functions`) are tabulated between every pair of
+representations (:func:`similarity_table`) and summarised across ensemble members
+(:func:`cross_seed_summary`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+
+MEASURES = ("linear_cka", "rbf_cka", "svcca")
 
 
 def _as_matrix(X) -> np.ndarray:
@@ -97,3 +104,59 @@ def similarity_matrix(
         for j in range(i + 1, len(names)):
             S[i, j] = S[j, i] = measure(reps[a], reps[names[j]])
     return names, S
+
+
+def measure_functions(cfg: dict) -> dict:
+    """name -> f(X, Y) for the configured measures (NaN when either input is constant)."""
+    funcs = {
+        "linear_cka": lambda X, Y: linear_cka(X, Y, debiased=cfg["debiased"]),
+        "rbf_cka": lambda X, Y: rbf_cka(
+            X, Y, bandwidth=cfg["rbf_bandwidth"], debiased=cfg["debiased"]
+        ),
+        "svcca": lambda X, Y: svcca(X, Y, keep_variance=cfg["svcca_keep_variance"]),
+    }
+    unknown = [m for m in cfg["measures"] if m not in funcs]
+    if unknown:
+        raise ValueError(
+            f"representations.similarity.measures: unknown {unknown} (known: {MEASURES})"
+        )
+
+    def guard(f):
+        return lambda X, Y: f(X, Y) if np.ptp(X) > 0 and np.ptp(Y) > 0 else float("nan")
+
+    return {m: guard(funcs[m]) for m in cfg["measures"]}
+
+
+def similarity_table(reps: Mapping[str, np.ndarray], measures: Mapping) -> np.ndarray:
+    """(measure, rep, rep) matrix of every measure between every pair of representations."""
+    return np.stack([similarity_matrix(dict(reps), f)[1] for f in measures.values()])
+
+
+def cross_seed_summary(
+    S: np.ndarray, members: np.ndarray, layers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """From a (rep, rep) matrix over (member, layer) representations: the mean similarity of
+    matching layers across different members, per layer, and the layer-identification
+    accuracy (Kornblith et al. 2019): the share of (member i, layer l, member j != i) for
+    which layer l of member j is the most similar of j's layers to layer l of member i."""
+    ulayers = list(dict.fromkeys(layers))
+    umembers = list(dict.fromkeys(members))
+    mean = np.full(len(ulayers), np.nan)
+    for k, layer in enumerate(ulayers):
+        idx = np.flatnonzero(layers == layer)
+        vals = [S[a, b] for a in idx for b in idx if members[a] != members[b]]
+        mean[k] = np.nanmean(vals) if vals and np.isfinite(vals).any() else np.nan
+    hits, total = 0, 0
+    if len(ulayers) > 1:
+        for i in umembers:
+            for j in umembers:
+                if i == j:
+                    continue
+                rows, cols = np.flatnonzero(members == i), np.flatnonzero(members == j)
+                for a in rows:
+                    sims = S[a, cols]
+                    if not np.isfinite(sims).any():
+                        continue
+                    total += 1
+                    hits += layers[cols[int(np.nanargmax(sims))]] == layers[a]
+    return mean, np.array(hits / total if total else np.nan)

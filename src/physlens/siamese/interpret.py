@@ -34,11 +34,11 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from physlens import symbolic
 from physlens.io import to_netcdf_atomic, write_json
+from physlens.modelfiles import load_model
 from physlens.provenance import base_attrs
-from physlens.seeding import rng
-from physlens.siamese.pipeline import PAPER_ACCURACY_DATASETS, STAGE, load_pairs, stage_seed
+from physlens.seeding import derive_seed, rng
+from physlens.siamese.pipeline import PAPER_ACCURACY_DATASETS, STAGE, load_pairs
 from physlens.summary import headline, write_headlines
-from physlens.training import load_model
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def interpret_siamese(
         degree,
         icfg["standardise_features"],
         icfg["cv_folds"],
-        stage_seed(seed, dataset, "lasso"),
+        derive_seed(seed, STAGE, dataset, "lasso"),
     )
     data = {n: X[:, k] for k, n in enumerate(names)}
     tol = icfg["equivalence_tol"]
@@ -251,7 +251,7 @@ def interpret_siamese(
         g[:n_sym],
         names,
         engine=engine,
-        seed=stage_seed(seed, dataset, "symbolic"),
+        seed=derive_seed(seed, STAGE, dataset, "symbolic"),
         **budget,
     )
     sym_matches = monotone_matches(sym.sympy_expr, invs, data, tol)

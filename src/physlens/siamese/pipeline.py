@@ -14,9 +14,9 @@ import torch
 import xarray as xr
 
 import physlens.models.siamese  # noqa: F401  (registers siamese_mlp, twin_mlp, mlp_regressor)
-from physlens.io import open_dataset, sha256sum, to_netcdf_atomic, write_json
+from physlens.io import open_dataset, to_netcdf_atomic, write_json
 from physlens.seeding import derive_seed, rng
-from physlens.training import TrainSettings, clear_resume, predict, save_model, seeded_model, train
+from physlens.training import TrainSettings, predict, seeded_model, train_and_save
 
 log = logging.getLogger(__name__)
 STAGE = "siamese"
@@ -26,10 +26,6 @@ PAIR_VARIABLES = ("x", "label", "split", "group", "invariant")
 PAPER_ACCURACY_DATASETS = ("central_potential", "em_fields")
 
 
-def stage_seed(seed: int, dataset: str, *keys) -> int:
-    return derive_seed(seed, STAGE, dataset, *keys)
-
-
 def write_pairs(dataset: str, cfg: dict, seed: int, path) -> xr.Dataset:
     """Generate the pair data set `dataset` as configured in `cfg` (the `siamese` block)."""
     from physlens.invariants import make_pairs  # sympy: only the generating rule needs it
@@ -37,7 +33,7 @@ def write_pairs(dataset: str, cfg: dict, seed: int, path) -> xr.Dataset:
     ds = make_pairs(
         dataset,
         cfg["n_pairs"],
-        stage_seed(seed, dataset, "pairs"),
+        derive_seed(seed, STAGE, dataset, "pairs"),
         points_per_group=cfg["points_per_group"],
         test_fraction=cfg["test_fraction"],
         params=cfg.get("generator_params", {}).get(dataset),
@@ -105,49 +101,48 @@ def train_siamese(
     fit_idx, val_idx = train_idx[~val_mask], train_idx[val_mask]
 
     settings = TrainSettings.from_config({**training, **cfg.get("train", {})})
-    mseed = stage_seed(seed, dataset, "model")
+    mseed = derive_seed(seed, STAGE, dataset, "model")
     arch = architecture(cfg, ds.sizes["feature"])
-    data_sha = sha256sum(pairs_path)
-    result = train(
+
+    def pair_metrics(result) -> dict:
+        model = result.model
+        return {
+            "dataset": dataset,
+            "train_accuracy": accuracy(model, ds, fit_idx),
+            "val_accuracy": accuracy(model, ds, val_idx),
+            "test_accuracy": accuracy(model, ds, test_idx),
+            "n_train_pairs": int(len(fit_idx)),
+            "n_val_pairs": int(len(val_idx)),
+            "n_test_pairs": int(len(test_idx)),
+            **{
+                k: result.metrics[k]
+                for k in (
+                    "epochs_run",
+                    "best_epoch",
+                    "train_loss",
+                    "train_loss_kind",
+                    "val_loss",
+                    "device",
+                )
+            },
+        }
+
+    _, meta = train_and_save(
         seeded_model(arch, mseed),
         pair_tensors(ds, fit_idx),
         pair_tensors(ds, val_idx),
         settings,
         mseed,
+        out,
+        data_path=pairs_path,
+        metadata={"dataset": dataset, "settings": vars(settings)},
+        metrics=pair_metrics,
         resume_dir=resume_dir,
-        fingerprint_extra=[data_sha],
         name=f"siamese/{dataset}",
+        final_train_loss=False,  # reported only: the running mean of the best epoch suffices
     )
-    model = result.model
-    metrics = {
-        "dataset": dataset,
-        "train_accuracy": accuracy(model, ds, fit_idx),
-        "val_accuracy": accuracy(model, ds, val_idx),
-        "test_accuracy": accuracy(model, ds, test_idx),
-        "n_train_pairs": int(len(fit_idx)),
-        "n_val_pairs": int(len(val_idx)),
-        "n_test_pairs": int(len(test_idx)),
-        **{
-            k: result.metrics[k]
-            for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
-        },
-    }
-    save_model(
-        model,
-        out["model"],
-        out["meta"],
-        metadata={
-            "seed": mseed,
-            "data_sha256": data_sha,
-            "dataset": dataset,
-            "metrics": metrics,
-            "settings": vars(settings),
-        },
-        history=result.history,
-        history_path=out["history"],
-    )
+    metrics = meta["metrics"]
     write_json(out["metrics"], metrics)
-    clear_resume(resume_dir)
     log.info(
         "%s: train %.4f, test %.4f accuracy",
         dataset,

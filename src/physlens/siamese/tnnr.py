@@ -119,6 +119,7 @@ def train_twin(
         seed,
         loss_fn=twin_loss(loop_weight),
         name=name,
+        final_train_loss=False,  # only the model is used
     )
 
 
@@ -135,6 +136,7 @@ def train_regressor(
         seed,
         loss_fn=F.mse_loss,
         name=name,
+        final_train_loss=False,  # only the model is used
     )
 
 

@@ -10,7 +10,7 @@ Data handling, all reproducible from the master seed:
 
 * labels: 0 for beta <= windows.confined_max, 1 for beta >= windows.deconfined_min, the
   betas between are only tested on; train/val/test split per beta as in the Ising stage
-  (:func:`physlens.supervised.data.split_phase_data`, classes balanced);
+  (:mod:`physlens.phase.labels`, classes balanced);
 * ``symmetrize``: every configuration gets a random centre flip (or none), stream
   (seed, STAGE, "center"), so the sign of P carries no information. Each chain stays in
   one centre sector at large beta, so without this the sign of P is nearly constant per
@@ -22,11 +22,12 @@ Data handling, all reproducible from the master seed:
   (:func:`physlens.su2.candidates.random_gauge_transform`): same physics, new raw links.
   On small data sets the net otherwise memorises gauge-variant noise.
 
-Estimates: beta_c is the ensemble-mean P(deconfined) = 1/2 crossing (linear
-interpolation; the Ising stage's :func:`physlens.supervised.tc.half_crossing` applied to
-1 - P), its error the bootstrap over test samples combined with the standard error over
-ensemble members. Probing ranks the candidate observables of :mod:`physlens.su2.candidates`
-against the ensemble-mean logit with :func:`physlens.interpret.probing.rank_observables`.
+Estimates: beta_c is the ensemble-mean P(deconfined) = 1/2 crossing, rising with beta
+(linear interpolation, :mod:`physlens.phase.crossing`), its error the bootstrap over test
+samples combined with the standard error over ensemble members
+(:mod:`physlens.phase.ensemble`). Probing ranks the candidate observables of
+:mod:`physlens.su2.candidates` against the ensemble-mean logit with
+:func:`physlens.interpret.probing.rank_observables`.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ from physlens.interpret.probing import (
     ranking_headlines,
     write_probing,
 )
-from physlens.io import atomic_path, load_dataset, sha256sum, to_netcdf_atomic
+from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
+from physlens.modelfiles import load_model
 from physlens.observables import compute_observables
+from physlens.phase.crossing import ensemble_mean, half_crossing
+from physlens.phase.ensemble import ensemble_crossing, ensemble_curve
+from physlens.phase.labels import split_phase_data, window_labels
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.su2 import BETA_C_NT2_REF
@@ -57,17 +62,7 @@ from physlens.su2.candidates import (
 )
 from physlens.su2.checks import FINITE_SIZE_ALLOWANCE
 from physlens.summary import headline, write_headlines
-from physlens.supervised import tc
-from physlens.supervised.data import UNLABELLED, split_phase_data
-from physlens.training import (
-    TrainSettings,
-    clear_resume,
-    load_model,
-    predict,
-    save_model,
-    seeded_model,
-    train,
-)
+from physlens.training import TrainSettings, predict, seeded_model, train_and_save
 from physlens.validate import validate_su2
 
 log = logging.getLogger(__name__)
@@ -91,13 +86,14 @@ def load_links(path) -> xr.Dataset:
 
 def phase_labels(betas, confined_max: float, deconfined_min: float) -> np.ndarray:
     """0 (confined) for beta <= confined_max, 1 (deconfined) for beta >= deconfined_min, -1 between."""
-    if not confined_max < deconfined_min:
-        raise ValueError(
-            f"su2_learning.windows: confined_max = {confined_max} must be below deconfined_min = {deconfined_min}"
-        )
-    b = np.asarray(betas, float)
-    return np.where(
-        b <= confined_max, CONFINED, np.where(b >= deconfined_min, DECONFINED, UNLABELLED)
+    return window_labels(
+        betas,
+        confined_max,
+        deconfined_min,
+        low_label=CONFINED,
+        high_label=DECONFINED,
+        names=("confined_max", "deconfined_min"),
+        where="su2_learning.windows",
     )
 
 
@@ -151,10 +147,6 @@ def augmented(
 # --- training ------------------------------------------------------------------------------
 
 
-def model_seed(seed: int, member: int) -> int:
-    return derive_seed(seed, STAGE, "classifier", int(member))
-
-
 def train_classifier(
     data_path,
     member: int,
@@ -170,7 +162,7 @@ def train_classifier(
     ds = load_links(data_path)
     labels, split, slices = phase_split(ds, cfg, seed)
     ccfg = cfg["classifier"]
-    mseed = model_seed(seed, member)
+    mseed = derive_seed(seed, STAGE, "classifier", int(member))
     sets = []
     for part in (split.train, split.val):
         x, y = links_array(ds, part, slices), labels[part[0]].astype(np.float32)
@@ -187,40 +179,27 @@ def train_classifier(
         "cfg": {k: v for k, v in cfg.items() if k not in ("beta_c", "probing")},
         "training": training,
     }
-    data_sha = sha256sum(data_path)
     arch = {"name": "su2_cnn", **ccfg["architecture"]}
-    result = train(
+    result, _ = train_and_save(
         seeded_model(arch, mseed),
         sets[0],
         sets[1],
         settings,
         mseed,
+        outputs,
+        data_path=data_path,
+        master_seed=seed,
+        config=config_slice,
+        metadata={
+            "name": "su2_cnn",
+            "member": int(member),
+            "n_train": len(sets[0][0]),
+            "n_val": len(sets[1][0]),
+        },
         resume_dir=resume_dir,
-        fingerprint_extra=[data_sha, config_slice],
         callbacks=callbacks,
         name=f"su2_cnn/{member}",
     )
-    save_model(
-        result.model,
-        outputs["model"],
-        outputs["meta"],
-        metadata={
-            "seed": mseed,
-            "master_seed": seed,
-            "name": "su2_cnn",
-            "member": int(member),
-            "config": config_slice,
-            "data_file": str(data_path),
-            "data_sha256": data_sha,
-            "metrics": result.metrics,
-            "n_train": len(sets[0][0]),
-            "n_val": len(sets[1][0]),
-            "n_parameters": sum(p.numel() for p in result.model.parameters()),
-        },
-        history=result.history,
-        history_path=outputs["history"],
-    )
-    clear_resume(resume_dir)
     log.info("su2_cnn member %d: %s", member, result.metrics)
     return result
 
@@ -244,7 +223,7 @@ def predict_phase(models: list, data_path, cfg: dict, seed: int, out_path) -> xr
         model, _ = load_model(pt, meta, data_path=data_path)
         logits[i][split.test] = predict(model, x, transform=_identity)
     p = 1.0 / (1.0 + np.exp(-logits))
-    mean, sem, n = tc.mean_by_temperature(tc.ensemble_mean(p))
+    mean, sem, n = ensemble_curve(p)
     every = tuple(a.ravel() for a in np.indices(shape))
     obs = compute_observables(links_array(ds, every, slices), STORED_OBSERVABLES, SYSTEM)
     is_test = np.zeros(shape, bool)
@@ -298,7 +277,7 @@ def predict_phase(models: list, data_path, cfg: dict, seed: int, out_path) -> xr
             data_file=str(data_path),
             n_s=int(ds.sizes["x"]),
             n_t=int(ds.sizes["t"]),
-            beta_c_crossing=tc.half_crossing(betas, 1.0 - mean),
+            beta_c_crossing=half_crossing(betas, mean, rising=True),
             algorithm="su2_cnn ensemble on raw links, outputs on samples it was not trained on",
         ),
     )
@@ -309,27 +288,17 @@ def predict_phase(models: list, data_path, cfg: dict, seed: int, out_path) -> xr
 # --- beta_c ----------------------------------------------------------------------------------
 
 
-def beta_crossing(betas, p_mean) -> float:
-    """beta where P(deconfined) rises through 1/2 (mean of all upward crossings; NaN if none)."""
-    return tc.half_crossing(betas, 1.0 - np.asarray(p_mean, float))
-
-
 def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> dict:
     """beta_c with its error (module docstring), a CSV of P(deconfined | beta) and headlines."""
     with xr.open_dataset(pred_path, engine="h5netcdf") as ds:
         ds = ds.load()
     betas, p = ds["beta"].values, ds["p_deconfined"].values
-    p_ens = tc.ensemble_mean(p)
-    beta_c = beta_crossing(betas, tc.mean_by_temperature(p_ens)[0])
-    boot = tc.bootstrap_crossings(
-        betas, 1.0 - p_ens, rng(seed, STAGE, "beta_c"), cfg["beta_c"]["bootstrap"]
+    est = ensemble_crossing(
+        betas, p, rng(seed, STAGE, "beta_c"), cfg["beta_c"]["bootstrap"], rising=True
     )
-    ok = np.isfinite(boot)
-    boot_err = float(np.std(boot[ok], ddof=1)) if ok.sum() > 1 else float("nan")
-    members = np.array([beta_crossing(betas, tc.mean_by_temperature(pm)[0]) for pm in p])
-    fin = members[np.isfinite(members)]
-    member_sem = float(np.std(fin, ddof=1) / np.sqrt(len(fin))) if len(fin) > 1 else 0.0
-    err = float(np.hypot(boot_err, member_sem))
+    beta_c, members = est.value, est.per_member
+    boot_err, member_sem, err = est.bootstrap_error, est.ensemble_error, est.error
+    p_ens = ensemble_mean(p)
     labelled = ds["label"].values >= 0
     lab = np.broadcast_to(ds["label"].values[:, None], p_ens.shape)
     test = np.isfinite(p_ens) & labelled[:, None]
@@ -350,7 +319,7 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
         )
         fh.write(
             f"# beta_c = {beta_c:.5f} +- {err:.5f} (bootstrap {boot_err:.5f}, ensemble {member_sem:.5f}, "
-            f"failed resamples {int((~ok).sum())}); per-member {members.round(5).tolist()}\n"
+            f"failed resamples {est.failed_resamples}); per-member {members.round(5).tolist()}\n"
         )
     at_nt2 = n_t == 2
     records = [
@@ -408,7 +377,7 @@ def probe_logit(
     against the candidate observables su2_learning.probing.observables."""
     pcfg = cfg["probing"]
     with xr.open_dataset(pred_path, engine="h5netcdf") as pred:
-        logit = tc.ensemble_mean(pred["logit"].values)
+        logit = ensemble_mean(pred["logit"].values)
         slices = pred["center_slice"].values
     ds = load_links(data_path)
     idx = np.nonzero(np.isfinite(logit))

@@ -1,17 +1,29 @@
-"""Ising data for supervised training: loading, phase labels, seeded train/val/test splits."""
+"""Ising data for supervised training: loading, phase labels, Z2 signs, spin arrays.
+
+The labels and the train/val/test split are those of every phase classifier
+(:mod:`physlens.phase.labels`); here the ordered phase (low temperatures) is class 1.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 from physlens.io import load_dataset
+from physlens.phase.labels import UNLABELLED, window_labels
 from physlens.validate import validate_ising
 
 REQUIRED = ("spins", "energy", "magnetization")
-ORDERED, DISORDERED, UNLABELLED = 1, 0, -1
+ORDERED, DISORDERED = 1, 0
+__all__ = [
+    "DISORDERED",
+    "ORDERED",
+    "UNLABELLED",
+    "load_ising",
+    "phase_labels",
+    "spins_array",
+    "z2_signs",
+]
 
 
 def load_ising(path) -> xr.Dataset:
@@ -22,80 +34,15 @@ def load_ising(path) -> xr.Dataset:
 
 def phase_labels(temperatures, ordered_max: float, disordered_min: float) -> np.ndarray:
     """1 (ordered) for T <= ordered_max, 0 (disordered) for T >= disordered_min, -1 between."""
-    if not ordered_max < disordered_min:
-        raise ValueError(
-            f"supervised.windows: ordered_max = {ordered_max} must be below disordered_min = {disordered_min}"
-        )
-    t = np.asarray(temperatures, float)
-    return np.where(
-        t <= ordered_max, ORDERED, np.where(t >= disordered_min, DISORDERED, UNLABELLED)
+    return window_labels(
+        temperatures,
+        ordered_max,
+        disordered_min,
+        low_label=ORDERED,
+        high_label=DISORDERED,
+        names=("ordered_max", "disordered_min"),
+        where="supervised.windows",
     )
-
-
-@dataclass
-class Split:
-    """Index pairs (temperature index, sample index) of each part."""
-
-    train: tuple[np.ndarray, np.ndarray]
-    val: tuple[np.ndarray, np.ndarray]
-    test: tuple[np.ndarray, np.ndarray]
-
-
-def _balance(t_idx, s_idx, labels, rng):
-    """Drop random samples of the larger class so that both classes are equally frequent
-    (then the constant predictor's loss is exactly ln 2)."""
-    y = labels[t_idx]
-    keep = []
-    n = min((y == ORDERED).sum(), (y == DISORDERED).sum())
-    for cls in (ORDERED, DISORDERED):
-        members = np.flatnonzero(y == cls)
-        keep.append(np.sort(rng.choice(members, size=n, replace=False)))
-    keep = np.sort(np.concatenate(keep))
-    return t_idx[keep], s_idx[keep]
-
-
-def split_phase_data(
-    labels: np.ndarray,
-    n_samples: int,
-    val_fraction: float,
-    test_fraction: float,
-    rng: np.random.Generator,
-) -> Split:
-    """Split the samples of labelled temperatures into train/val/test (classes balanced in
-    train and val); every sample of an unlabelled temperature goes to test."""
-    n_test = int(round(test_fraction * n_samples))
-    n_val = int(round(val_fraction * n_samples))
-    if n_samples - n_test - n_val < 1 or n_val < 1:
-        raise ValueError(
-            f"{n_samples} samples per temperature cannot be split with val_fraction = "
-            f"{val_fraction} and test_fraction = {test_fraction}"
-        )
-    parts = {"train": ([], []), "val": ([], []), "test": ([], [])}
-    for ti, lab in enumerate(labels):
-        perm = rng.permutation(n_samples)
-        chunks = (
-            {"test": perm}
-            if lab == UNLABELLED
-            else {
-                "test": perm[:n_test],
-                "val": perm[n_test : n_test + n_val],
-                "train": perm[n_test + n_val :],
-            }
-        )
-        for part, s in chunks.items():
-            parts[part][0].append(np.full(len(s), ti))
-            parts[part][1].append(np.sort(s))
-    out = {
-        k: (np.concatenate(a).astype(int), np.concatenate(b).astype(int))
-        for k, (a, b) in parts.items()
-    }
-    if not (labels == ORDERED).any() or not (labels == DISORDERED).any():
-        raise ValueError(
-            "supervised.windows leave no ordered or no disordered temperature in the grid"
-        )
-    out["train"] = _balance(*out["train"], labels, rng)
-    out["val"] = _balance(*out["val"], labels, rng)
-    return Split(**out)
 
 
 def z2_signs(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:

@@ -9,6 +9,12 @@ member of the phase-classifier ensemble).
 from __future__ import annotations
 
 
+def probe_names(probes: dict) -> list[str]:
+    """The correlation-probing nets of the `supervised.probes` block: '<ky>x<kx>' per
+    receptive field, then the constant-output baseline."""
+    return [f"{ky}x{kx}" for ky, kx in probes["receptive_fields"]] + ["constant"]
+
+
 def model_dirs(sup: dict, results: str = "results") -> dict[str, str]:
     """Directory (model.pt, model.json) of every model the supervised stage trains."""
     return {

@@ -1,17 +1,13 @@
-"""Autoencoder names and the config slice each model depends on (pure Python: the Snakefile
-imports this while building the DAG, so nothing heavy may be imported here)."""
+"""Autoencoder names and the config slices of the unsupervised stage: the data every rule
+reads, and what each model depends on (pure Python: the Snakefile imports this while
+building the DAG, so nothing heavy may be imported here). The list of names a config trains
+is :func:`physlens.config.model_names`."""
 
 from __future__ import annotations
 
 import re
 
 MODEL_NAME = re.compile(r"(ae|vae)(\d+)")
-
-
-def model_names(unsup: dict) -> list[str]:
-    """'ae1', 'vae2', ...: one model per variant and latent dimension."""
-    ae = unsup["autoencoder"]
-    return [f"{v}{d}" for v in ae["variants"] for d in ae["latent_dims"]]
 
 
 def parse_model_name(name: str) -> tuple[str, int]:
@@ -29,3 +25,8 @@ def model_config_slice(unsup: dict, name: str) -> dict:
     if variant != "vae":
         ae.pop("beta", None)
     return {"val_fraction": unsup["val_fraction"], "autoencoder": ae}
+
+
+def data_slice(unsup: dict) -> dict:
+    """What fixes the (symmetrised) data every unsupervised rule reads, besides the seed."""
+    return {"L": unsup["L"], "symmetrize": unsup["symmetrize"]}

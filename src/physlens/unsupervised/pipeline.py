@@ -1,6 +1,11 @@
-"""The unsupervised stage as functions of paths and config slices (thin Snakemake scripts call
-these). Nothing here uses labels for fitting: PCA and the autoencoders see configurations
-from all temperatures; temperatures and magnetisations are used only for the analysis.
+"""The unsupervised stage as functions of paths and config slices (thin Snakemake scripts pass
+their rule's params straight in). Nothing here uses labels for fitting: PCA and the
+autoencoders see configurations from all temperatures; temperatures and magnetisations are
+used only for the analysis.
+
+Slices (see :mod:`physlens.unsupervised.names`): `data` is :func:`~.names.data_slice` (L,
+symmetrize), `model` a model's :func:`~.names.model_config_slice` (val_fraction, autoencoder);
+`pca`, `clusters` and `tc` are the blocks of `unsupervised` of those names.
 
 Seeds: every stream is derive_seed(config seed, "unsupervised", ...): the symmetrising flips
 are shared by PCA and all models (key "symmetrize"), the validation split by all models
@@ -17,19 +22,13 @@ import xarray as xr
 from physlens.config import TC_EXACT
 from physlens.interpret.probing import probing_kwargs, rank_observables, write_probing
 from physlens.io import sha256sum, to_netcdf_atomic
+from physlens.modelfiles import load_model
 from physlens.models import autoencoder as _autoencoder  # noqa: F401  (registers "autoencoder", "vae")
 from physlens.observables import compute_observables
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
 from physlens.summary import headline, write_headlines
-from physlens.training import (
-    TrainSettings,
-    clear_resume,
-    load_model,
-    save_model,
-    seeded_model,
-    train,
-)
+from physlens.training import TrainSettings, seeded_model, train_and_save
 from physlens.unsupervised.data import flat_spins, load_lattices, symmetrize, validation_mask
 from physlens.unsupervised.latent import (
     DISORDERED,
@@ -39,7 +38,7 @@ from physlens.unsupervised.latent import (
     loss_for,
     phase_groups,
 )
-from physlens.unsupervised.names import model_names, parse_model_name  # noqa: F401  (re-exported)
+from physlens.unsupervised.names import parse_model_name
 from physlens.unsupervised.pca import component_signs, fit_pca, pearson, uniform_overlap
 from physlens.unsupervised.tc import tc_with_bootstrap
 
@@ -66,15 +65,15 @@ MIN_SILHOUETTE = 0.5
 # --- names and config slices ------------------------------------------------------------------
 
 
-def architecture(name: str, unsup: dict) -> dict:
+def architecture(name: str, L: int, autoencoder: dict) -> dict:
+    """The network of model `name` on L x L lattices (`autoencoder`: its config block)."""
     variant, dim = parse_model_name(name)
-    ae = unsup["autoencoder"]
     return {
         "name": "vae" if variant == "vae" else "autoencoder",
-        "L": int(unsup["L"]),
+        "L": int(L),
         "latent_dim": dim,
-        "hidden": [int(h) for h in ae["hidden"]],
-        "activation": ae["activation"],
+        "hidden": [int(h) for h in autoencoder["hidden"]],
+        "activation": autoencoder["activation"],
     }
 
 
@@ -84,16 +83,16 @@ def train_settings(training: dict, overrides: dict) -> TrainSettings:
     return TrainSettings.from_config({**training, **overrides, "augment_spin_flip": False})
 
 
-def prepare_data(data_path, unsup: dict, seed: int) -> xr.Dataset:
+def prepare_data(data_path, data: dict, seed: int) -> xr.Dataset:
     """The L x L data, symmetrised under s -> -s if configured (same flips for every model)."""
-    ds = load_lattices(data_path, int(unsup["L"]))
-    if unsup.get("symmetrize", True):
+    ds = load_lattices(data_path, int(data["L"]))
+    if data["symmetrize"]:
         ds = symmetrize(ds, rng(seed, STAGE, "symmetrize"))
     return ds
 
 
-def _tc_headline(name: str, result: dict, unsup: dict, description: str, **context) -> dict:
-    tol = unsup["tc"]["tolerance"]
+def _tc_headline(name: str, result: dict, tc: dict, L: int, description: str, **context) -> dict:
+    tol = tc["tolerance"]
     return headline(
         name,
         result["tc"],
@@ -105,7 +104,7 @@ def _tc_headline(name: str, result: dict, unsup: dict, description: str, **conte
         tolerance=tol,
         tolerance_kind="relative",
         description=f"{description} (steepest change; within {tol:.0%} of Tc: a finite-L pseudo-critical point)",
-        L=int(unsup["L"]),
+        L=int(L),
         **context,
     )
 
@@ -113,14 +112,16 @@ def _tc_headline(name: str, result: dict, unsup: dict, description: str, **conte
 # --- PCA --------------------------------------------------------------------------------------
 
 
-def run_pca(data_path, unsup: dict, seed: int, out_h5, out_headline) -> xr.Dataset:
+def run_pca(
+    data_path, data: dict, pca_cfg: dict, tc_cfg: dict, seed: int, out_h5, out_headline
+) -> xr.Dataset:
     """PCA of all configurations; the first component against the magnetisation; Tc from the
     steepest change of the mean |first projection| (= sqrt(N) <|M|> when PC1 is uniform)."""
-    ds = prepare_data(data_path, unsup, seed)
+    ds = prepare_data(data_path, data, seed)
     temps = ds["temperature"].values
-    n_t, n_s, L = ds.sizes["temperature"], ds.sizes["sample"], int(unsup["L"])
+    n_t, n_s, L = ds.sizes["temperature"], ds.sizes["sample"], int(data["L"])
     X = flat_spins(ds).reshape(n_t * n_s, -1)
-    pca = fit_pca(X, unsup["pca"]["n_components"])
+    pca = fit_pca(X, pca_cfg["n_components"])
     signs = component_signs(pca.components_)
     components = pca.components_ * signs[:, None]
     proj = pca.transform(X) * signs[None, :]
@@ -128,7 +129,7 @@ def run_pca(data_path, unsup: dict, seed: int, out_h5, out_headline) -> xr.Datas
     r = pearson(proj[:, 0], m.ravel())
     overlap = uniform_overlap(components)
     order = np.abs(proj[:, 0]).reshape(n_t, n_s) / np.sqrt(L * L)
-    tc = tc_with_bootstrap(temps, order, rng(seed, STAGE, "pca", "tc"), unsup["tc"]["bootstrap"])
+    tc = tc_with_bootstrap(temps, order, rng(seed, STAGE, "pca", "tc"), tc_cfg["bootstrap"])
     k = len(components)
     out = xr.Dataset(
         {
@@ -165,7 +166,7 @@ def run_pca(data_path, unsup: dict, seed: int, out_h5, out_headline) -> xr.Datas
             pearson_pc1_magnetization=r,
             tc=tc["tc"],
             tc_err=tc["tc_err"],
-            symmetrized=int(bool(unsup.get("symmetrize", True))),
+            symmetrized=int(bool(data["symmetrize"])),
             data_sha256=sha256sum(data_path),
         ),
     )
@@ -203,7 +204,7 @@ def run_pca(data_path, unsup: dict, seed: int, out_h5, out_headline) -> xr.Datas
             next_components=[float(v) for v in pca.explained_variance_ratio_[1:4]],
         ),
         _tc_headline(
-            "unsupervised.pca.tc", tc, unsup, "Tc from the mean |first principal projection|"
+            "unsupervised.pca.tc", tc, tc_cfg, L, "Tc from the mean |first principal projection|"
         ),
     ]
     write_headlines(out_headline, records, seed=seed)
@@ -223,7 +224,8 @@ def run_pca(data_path, unsup: dict, seed: int, out_h5, out_headline) -> xr.Datas
 def train_autoencoder(
     data_path,
     name: str,
-    unsup: dict,
+    data: dict,
+    model_slice: dict,
     training: dict,
     seed: int,
     outputs: dict,
@@ -231,56 +233,46 @@ def train_autoencoder(
     callbacks=(),
 ):
     """Train one autoencoder (reconstruction target = input) on all temperatures."""
-    ds = prepare_data(data_path, unsup, seed)
+    ds = prepare_data(data_path, data, seed)
     n_t, n_s = ds.sizes["temperature"], ds.sizes["sample"]
-    val = validation_mask(n_t, n_s, unsup["val_fraction"], rng(seed, STAGE, "split"))
+    val_fraction, ae = model_slice["val_fraction"], model_slice["autoencoder"]
+    val = validation_mask(n_t, n_s, val_fraction, rng(seed, STAGE, "split"))
     X = ds["spins"].values.astype(np.float32)
     Xtr, Xva = X[~val], X[val]
-    arch = architecture(name, unsup)
-    settings = train_settings(training, unsup["autoencoder"]["train"])
-    beta = unsup["autoencoder"].get("beta", 1.0)  # absent from a plain autoencoder's slice
+    arch = architecture(name, data["L"], ae)
+    settings = train_settings(training, ae["train"])
+    beta = ae.get("beta", 1.0)  # absent from a plain autoencoder's slice
     mseed = derive_seed(seed, STAGE, name)
-    data_sha = sha256sum(data_path)
-    config_slice = {k: unsup[k] for k in ("L", "symmetrize", "val_fraction")}
-    config_slice.update(
-        architecture=arch,
-        beta=beta if arch["name"] == "vae" else None,
-        train=unsup["autoencoder"]["train"],
-        training=training,
-    )
+    config_slice = {
+        "L": data["L"],
+        "symmetrize": data["symmetrize"],
+        "val_fraction": val_fraction,
+        "architecture": arch,
+        "beta": beta if arch["name"] == "vae" else None,
+        "train": ae["train"],
+        "training": training,
+    }
     model = seeded_model(arch, mseed)
-    result = train(
+    result, _ = train_and_save(
         model,
         (Xtr, Xtr),
         (Xva, Xva),
         settings,
         mseed,
+        outputs,
+        data_path=data_path,
+        master_seed=seed,
+        config=config_slice,
+        metadata={
+            "name": name,
+            "loss": "Bernoulli NLL summed over sites"
+            + (f" + {beta} * KL" if arch["name"] == "vae" else ""),
+        },
         loss_fn=loss_for(model, beta),
         resume_dir=resume_dir,
-        fingerprint_extra=[data_sha, config_slice],
         callbacks=callbacks,
         name=f"{STAGE}/{name}",
     )
-    save_model(
-        result.model,
-        outputs["model"],
-        outputs["meta"],
-        metadata={
-            "seed": mseed,
-            "master_seed": seed,
-            "name": name,
-            "config": config_slice,
-            "data_file": str(data_path),
-            "data_sha256": data_sha,
-            "metrics": result.metrics,
-            "loss": "Bernoulli NLL summed over sites"
-            + (f" + {beta} * KL" if arch["name"] == "vae" else ""),
-            "n_parameters": sum(p.numel() for p in result.model.parameters()),
-        },
-        history=result.history,
-        history_path=outputs["history"],
-    )
-    clear_resume(resume_dir)
     log.info("%s: %s", name, result.metrics)
     return result
 
@@ -290,7 +282,9 @@ def analyse_autoencoder(
     meta_path,
     data_path,
     name: str,
-    unsup: dict,
+    data: dict,
+    clusters: dict,
+    tc_cfg: dict,
     probing_cfg: dict,
     seed: int,
     out_h5,
@@ -300,15 +294,13 @@ def analyse_autoencoder(
     """Latent codes and reconstruction losses of every configuration; the latent parameter
     ranked against physical observables (bottleneck regression); phase clusters; Tc."""
     model, meta = load_model(model_path, meta_path, data_path=data_path)
-    ds = prepare_data(data_path, unsup, seed)
+    ds = prepare_data(data_path, data, seed)
     temps = ds["temperature"].values
-    n_t, n_s, L = ds.sizes["temperature"], ds.sizes["sample"], int(unsup["L"])
+    n_t, n_s, L = ds.sizes["temperature"], ds.sizes["sample"], int(data["L"])
     X = flat_spins(ds)
     codes, nll = encode_and_score(model, X)
     m = ds["magnetization"].values
-    groups = phase_groups(
-        temps, m, unsup["clusters"]["ordered_max"], unsup["clusters"]["disordered_min"]
-    )
+    groups = phase_groups(temps, m, clusters["ordered_max"], clusters["disordered_min"])
     u = latent_parameter(codes, groups.ravel() == DISORDERED, m.ravel())
 
     names = list(probing_cfg.get("observables", {}).get("ising", DEFAULT_OBSERVABLES))
@@ -330,7 +322,7 @@ def analyse_autoencoder(
     r2 = float(ranking["r2_heldout"].sel(observable="magnetization"))
 
     silhouette = cluster_silhouette(codes, groups.ravel())
-    n_boot = unsup["tc"]["bootstrap"]
+    n_boot = tc_cfg["bootstrap"]
     abs_u = np.abs(u).reshape(n_t, n_s)
     tc_latent = tc_with_bootstrap(temps, abs_u, rng(seed, STAGE, name, "tc", "latent"), n_boot)
     tc_loss = tc_with_bootstrap(
@@ -446,13 +438,15 @@ def analyse_autoencoder(
         _tc_headline(
             f"unsupervised.{name}.tc_latent",
             tc_latent,
-            unsup,
+            tc_cfg,
+            L,
             f"{label}: Tc from the mean |latent parameter|",
         ),
         _tc_headline(
             f"unsupervised.{name}.tc_reconstruction",
             tc_loss,
-            unsup,
+            tc_cfg,
+            L,
             f"{label}: Tc from the mean reconstruction loss",
         ),
         headline(

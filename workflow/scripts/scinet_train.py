@@ -1,0 +1,19 @@
+import sys
+
+sys.path.insert(0, snakemake.scriptdir)
+from _common import setup  # noqa: E402
+
+from physlens.scinet.pipeline import train_scinet  # noqa: E402
+from physlens.training import configure_torch  # noqa: E402
+
+setup(snakemake)
+configure_torch(snakemake.threads)
+train_scinet(
+    snakemake.input.data,
+    snakemake.wildcards.system,
+    snakemake.params.scinet,
+    snakemake.params.training,
+    snakemake.params.seed,
+    dict(snakemake.output.items()),
+    resume_dir=snakemake.params.resume_dir,
+)
