@@ -3,7 +3,7 @@ import sys
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.gnn.headlines import interpret_and_write  # noqa: E402
+from physlens.gnn.pipeline import interpret_and_write  # noqa: E402
 from physlens.training import configure_torch  # noqa: E402
 
 log = setup(snakemake)

@@ -3,7 +3,7 @@ import sys
 sys.path.insert(0, snakemake.scriptdir)
 from _common import setup  # noqa: E402
 
-from physlens.gnn.simulate import write_simulations  # noqa: E402
+from physlens.gnn.pipeline import write_simulations  # noqa: E402
 
 log = setup(snakemake)
 ds = write_simulations(

@@ -1,12 +1,9 @@
-"""Interpretation entry point: run physlens.gnn.interpret on one law, write its files and
-its headline numbers (message sparsity, messages vs force, the symbolic formula)."""
+"""Headline records of one force law: energy conservation of its simulations, message
+sparsity and messages vs force per network variant, the symbolic formula."""
 
 from __future__ import annotations
 
-from physlens.gnn.interpret import interpret_law
-from physlens.io import atomic_path, to_netcdf_atomic, write_json
-from physlens.provenance import base_attrs
-from physlens.summary import headline, write_headlines
+from physlens.summary import headline
 
 STAGE = "gnn"
 SPARSITY_REF = "cranmer2020_message_sparsity"
@@ -107,14 +104,3 @@ def law_headlines(report: dict, cfg: dict) -> list[dict]:
         )
     )
     return out
-
-
-def interpret_and_write(sims_path, models: dict, cfg: dict, seed: int, law: str, out: dict) -> dict:
-    """Interpret one law; write report / messages / pareto / headline (paths in `out`)."""
-    report, messages, pareto = interpret_law(sims_path, models, cfg, seed, law)
-    to_netcdf_atomic(messages, out["messages"])
-    with atomic_path(out["pareto"], suffix=".csv.tmp") as tmp:
-        pareto.to_csv(tmp, index=False)
-    write_json(out["report"], {"provenance": base_attrs(seed, stage=STAGE, law=law), **report})
-    write_headlines(out["headline"], law_headlines(report, cfg), seed=seed)
-    return report

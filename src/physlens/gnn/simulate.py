@@ -15,7 +15,7 @@ import xarray as xr
 
 from physlens.gnn.forces import LAW_CODES, check_law, energy, momentum
 from physlens.gnn.kernels import verlet_batch
-from physlens.io import open_dataset, to_netcdf_atomic
+from physlens.io import open_dataset
 from physlens.provenance import base_attrs
 from physlens.seeding import rng
 
@@ -95,12 +95,6 @@ def simulate(law: str, cfg: dict, seed: int) -> xr.Dataset:
             median_energy_drift=float(np.median(drift)),
         ),
     )
-    return ds
-
-
-def write_simulations(law: str, cfg: dict, seed: int, path) -> xr.Dataset:
-    ds = simulate(law, cfg, seed)
-    to_netcdf_atomic(ds, path)
     return ds
 
 

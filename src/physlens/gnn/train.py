@@ -1,4 +1,5 @@
-"""Training entry point: one graph network per (force law, variant), on physlens.training's loop.
+"""One graph network per (force law, variant): its architecture and loss (the training entry
+point is physlens.gnn.pipeline.train_gnn, on physlens.training's loop).
 
 Variants (Cranmer et al. 2020): ``standard`` (message dimension ``message_dim``, 100 in the
 paper), ``l1`` (the same with an L1 penalty on the messages, weight ``l1_weight``) and
@@ -14,11 +15,7 @@ import logging
 import numpy as np
 import torch
 
-from physlens.gnn.data import acceleration_scale, graph_data, node_parameter_names
-from physlens.gnn.simulate import load_simulations
-from physlens.io import write_json
-from physlens.seeding import derive_seed, rng
-from physlens.training import TrainSettings, seeded_model, train_and_save
+from physlens.gnn.data import node_parameter_names
 
 log = logging.getLogger(__name__)
 VARIANTS = ("standard", "l1", "bottleneck")
@@ -64,87 +61,3 @@ def message_l1_loss(model, l1_weight: float):
 
 def subsample(n: int, limit: int, gen: np.random.Generator) -> np.ndarray:
     return np.sort(gen.permutation(n)[:limit]) if n > limit else np.arange(n)
-
-
-def train_gnn(
-    sims_path,
-    cfg: dict,
-    training: dict,
-    seed: int,
-    law: str,
-    variant: str,
-    out: dict,
-    resume_dir=None,
-) -> dict:
-    """Train one graph network on the `cfg` slice (physlens.slices.gnn_training_slice); save
-    model, history and metrics (`out`: model / meta / history / metrics paths). Returns the
-    metrics."""
-    ds = load_simulations(sims_path)
-    splits, info = graph_data(ds, cfg, seed)
-    scale = acceleration_scale(splits["train"].acceleration)
-    sel = {
-        name: subsample(
-            len(splits[name].nodes), cfg[f"max_{name}_snapshots"], rng(seed, "gnn", law, name)
-        )
-        for name in ("train", "val")
-    }
-    tensors = {
-        name: (
-            torch.as_tensor(splits[name].nodes[sel[name]], dtype=torch.float32),
-            torch.as_tensor(splits[name].acceleration[sel[name]] / scale, dtype=torch.float32),
-        )
-        for name in ("train", "val")
-    }
-    mseed = derive_seed(seed, "gnn", law, variant, "model")
-    model = seeded_model(architecture(cfg, law, variant), mseed)
-    l1_weight = variant_settings(variant, cfg)[1]
-    settings = TrainSettings.from_config({**training, **cfg.get("train", {})})
-
-    def gnn_metrics(result) -> dict:
-        return {
-            "law": law,
-            "variant": variant,
-            "l1_weight": l1_weight,
-            "acceleration_scale": scale,
-            "n_train_used": int(len(sel["train"])),
-            "n_val_used": int(len(sel["val"])),
-            **info,
-            **{
-                k: result.metrics[k]
-                for k in ("epochs_run", "best_epoch", "train_loss", "val_loss", "device")
-            },
-        }
-
-    _, meta = train_and_save(
-        model,
-        tensors["train"],
-        tensors["val"],
-        settings,
-        mseed,
-        out,
-        data_path=sims_path,
-        master_seed=seed,
-        config={**cfg, "law": law, "variant": variant},
-        metadata={
-            "law": law,
-            "variant": variant,
-            "acceleration_scale": scale,
-            "feature_names": splits["train"].feature_names,
-            "loss": f"mean |a - a_pred| / scale + {l1_weight} x mean over edges of sum |message|",
-            "settings": vars(settings),
-        },
-        metrics=gnn_metrics,
-        loss_fn=message_l1_loss(model, l1_weight),
-        resume_dir=resume_dir,
-        name=f"gnn/{law}/{variant}",
-    )
-    metrics = meta["metrics"]
-    write_json(out["metrics"], metrics)
-    log.info(
-        "%s/%s: val loss %.4g after %d epochs",
-        law,
-        variant,
-        metrics["val_loss"],
-        metrics["epochs_run"],
-    )
-    return metrics
