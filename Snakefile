@@ -39,6 +39,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/concepts.smk"
 include: "workflow/rules/scinet.smk"
 include: "workflow/rules/ccnn.smk"
+include: "workflow/rules/gnn.smk"
 include: "workflow/rules/summary.smk"
 
 

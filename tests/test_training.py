@@ -14,6 +14,7 @@ from physlens.training import (
     TrainSettings,
     add_batch_loss,
     bce_with_logits,
+    cosine_factor,
     loss_sum,
     mean_loss,
     predict,
@@ -120,6 +121,43 @@ def test_resume_restores_the_plateau_schedule(tmp_path):
     resumed = run(settings=PLATEAU, resume_dir=tmp_path)
     assert same_weights(reference.model, resumed.model)
     np.testing.assert_array_equal(reference.history["lr"].values, resumed.history["lr"].values)
+
+
+ANNEAL = TrainSettings(
+    epochs=6, batch_size=16, lr=0.02, patience=100, lr_anneal_factor=0.01, device="cpu"
+)
+
+
+def test_cosine_annealing_follows_the_cosine_batch_by_batch():
+    """The rate recorded for epoch e is the one its first batch used: a cosine in the number
+    of optimiser steps from lr down to lr x factor at the end of the last epoch."""
+    steps_per_epoch = math.ceil(len(toy_phases(seed=1)[0]) / ANNEAL.batch_size)
+    total = ANNEAL.epochs * steps_per_epoch
+    lr = run(settings=ANNEAL).history["lr"].values
+    step = np.arange(ANNEAL.epochs) * steps_per_epoch
+    expected = 0.02 * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * step / total)))
+    np.testing.assert_allclose(lr, expected, rtol=1e-9)
+    factor = cosine_factor(total, 0.01)
+    assert factor(0) == 1.0 and factor(total) == pytest.approx(0.01) == factor(2 * total)
+
+
+def test_resume_restores_the_annealing_schedule(tmp_path):
+    reference = run(settings=ANNEAL)
+    with pytest.raises(Killed):
+        run(
+            settings=ANNEAL,
+            resume_dir=tmp_path,
+            callbacks=[lambda e, r: (_ for _ in ()).throw(Killed) if e == 2 else None],
+        )
+    resumed = run(settings=ANNEAL, resume_dir=tmp_path)
+    assert same_weights(reference.model, resumed.model)
+    np.testing.assert_array_equal(reference.history["lr"].values, resumed.history["lr"].values)
+
+
+def test_annealing_and_plateau_schedules_are_exclusive():
+    both = TrainSettings(epochs=2, lr_anneal_factor=0.1, lr_plateau_factor=0.5, device="cpu")
+    with pytest.raises(ValueError, match="lr_anneal_factor.*lr_plateau_factor"):
+        run(settings=both)
 
 
 def test_checkpoint_of_another_configuration_is_not_resumed(tmp_path):

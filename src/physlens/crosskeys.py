@@ -372,6 +372,36 @@ def _split_errors(ccnn: dict, n: int, what: str) -> list[str]:
     ]
 
 
+def _gnn_errors(config: dict) -> list[str]:
+    """The graph-network stage's relations between its own keys."""
+    g = config.get("gnn", {})
+    if "n_simulations" not in g:
+        return []
+    errors = []
+    n = int(g["n_simulations"])
+    n_val, n_test = split_sizes(n, g["val_fraction"], g["test_fraction"])
+    if n - n_val - n_test < 1:
+        errors.append(
+            f"gnn.n_simulations = {n} with gnn.val_fraction = {g['val_fraction']} and "
+            f"gnn.test_fraction = {g['test_fraction']} leaves no training simulation"
+        )
+    icfg = g["interpret"]
+    if icfg["symbolic_edges"] > icfg["max_edges"] // 2:
+        errors.append(
+            f"gnn.interpret.symbolic_edges = {icfg['symbolic_edges']}: more than the "
+            f"{icfg['max_edges'] // 2} fit edges (half of gnn.interpret.max_edges = "
+            f"{icfg['max_edges']})"
+        )
+    msg_dim = int(g["architecture"]["message_dim"])
+    wide = [v for v in g["variants"] if v in ("standard", "l1")]
+    if wide and msg_dim <= int(g["dim"]):
+        errors.append(
+            f"gnn.architecture.message_dim = {msg_dim} is not larger than gnn.dim = {g['dim']}: "
+            f"the {wide} variants would be bottlenecks, and their sparsity says nothing"
+        )
+    return errors
+
+
 def cross_key_errors(cfg: dict) -> list[str]:
     """Every check that relates two or more keys, so none waits for the job that needs it."""
     ising = cfg.get("ising", {})
@@ -386,6 +416,7 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _concepts_errors(cfg)
         + _scinet_errors(cfg)
         + _ccnn_errors(cfg)
+        + _gnn_errors(cfg)
         + _windows_errors(
             "unsupervised.clusters",
             cfg.get("unsupervised", {}).get("clusters", {}),

@@ -98,3 +98,38 @@ def ccnn_train_slice(ccnn: dict, name: str) -> dict:
 def ccnn_path_slice(ccnn: dict) -> dict:
     """The regularisation path and the headline criteria."""
     return {k: ccnn[k] for k in ("path", "accuracy_margin", "low_order_z_max")}
+
+
+# The graph-network stage: what fixes the simulations of one force law; the split by
+# simulation (training and interpretation share it); what else shapes a network's weights.
+GNN_SIMULATION_KEYS = (
+    "dim",
+    "n_particles",
+    "n_simulations",
+    "n_stored",
+    "dt",
+    "stride",
+    "softening",
+    "log_mass_sigma",
+)
+GNN_SPLIT_KEYS = ("dim", "val_fraction", "test_fraction", "max_energy_drift")
+GNN_TRAINING_KEYS = (
+    "n_particles",
+    "architecture",
+    "l1_weight",
+    "max_train_snapshots",
+    "max_val_snapshots",
+    "train",
+)
+
+
+def gnn_simulation_slice(gnn: dict) -> dict:
+    return {k: gnn[k] for k in GNN_SIMULATION_KEYS}
+
+
+def gnn_training_slice(gnn: dict) -> dict:
+    return {k: gnn[k] for k in GNN_SPLIT_KEYS + GNN_TRAINING_KEYS}
+
+
+def gnn_interpretation_slice(gnn: dict) -> dict:
+    return {k: gnn[k] for k in GNN_SPLIT_KEYS + ("variants", "interpret")}

@@ -66,6 +66,11 @@ class TrainSettings:
     # Stop once the plateau schedule has cut the rate below this (0: never). Past ~1e-6 the
     # weights barely move, yet tiny validation gains keep early stopping from triggering.
     min_lr: float = 0.0
+    # Cosine decay of the learning rate, batch by batch, from lr to lr x lr_anneal_factor at
+    # the end of the last epoch; 1.0 keeps it constant. A rate that ends near zero lets a
+    # penalty such as L1 settle the weights it drives to zero instead of leaving them
+    # jittering at Adam's step size. Exclusive with lr_plateau_factor < 1.
+    lr_anneal_factor: float = 1.0
 
     @classmethod
     def from_config(cls, cfg: dict) -> TrainSettings:
@@ -117,6 +122,17 @@ def seeded_model(arch: dict, seed: int) -> nn.Module:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(seed, "init") % 2**63)
         return build_model(arch)
+
+
+def cosine_factor(n_steps: int, final: float) -> Callable[[int], float]:
+    """Learning-rate multiplier after `step` optimiser steps: a cosine from 1 down to `final`
+    at step `n_steps`, held there afterwards."""
+
+    def factor(step: int) -> float:
+        t = min(step, n_steps) / max(n_steps, 1)
+        return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * t))
+
+    return factor
 
 
 def bce_with_logits(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -241,6 +257,22 @@ def train(
     Xva, yva = (torch.as_tensor(a, dtype=torch.float32) for a in val_data)
     if len(Xtr) == 0 or len(Xva) == 0:
         raise ValueError(f"{name}: empty training ({len(Xtr)}) or validation ({len(Xva)}) set")
+    if settings.lr_anneal_factor < 1.0 and plateau is not None:
+        raise ValueError(
+            f"{name}: lr_anneal_factor = {settings.lr_anneal_factor} and lr_plateau_factor = "
+            f"{settings.lr_plateau_factor} both set the learning rate; choose one"
+        )
+    anneal = (
+        torch.optim.lr_scheduler.LambdaLR(
+            opt,
+            cosine_factor(
+                settings.epochs * math.ceil(len(Xtr) / settings.batch_size),
+                settings.lr_anneal_factor,
+            ),
+        )
+        if settings.lr_anneal_factor < 1.0
+        else None
+    )
 
     fp = fingerprint(
         getattr(model, "arch", None),
@@ -261,6 +293,8 @@ def train(
         scaler.load_state_dict(state["scaler"])
         if plateau is not None:
             plateau.load_state_dict(state["plateau"])
+        if anneal is not None:
+            anneal.load_state_dict(state["anneal"])
         hist = {k: list(v) for k, v in state["history"].items()}
         start_epoch, best_val, bad_epochs = (
             state["epoch"] + 1,
@@ -279,6 +313,7 @@ def train(
         torch.manual_seed(derive_seed(seed, "torch", epoch) % 2**63)  # dropout etc., if any
         model.train()
         run_loss, n_seen = loss_sum(device), 0
+        epoch_lr = opt.param_groups[0]["lr"]  # annealing changes it batch by batch
         for idx in _batches(len(Xtr), settings.batch_size, gen):
             xb, yb = Xtr[idx], ytr[idx]
             if settings.augment_spin_flip:
@@ -291,13 +326,15 @@ def train(
             scaler.scale(loss).backward()
             scaler.step(opt)
             scaler.update()
+            if anneal is not None:
+                anneal.step()
             run_loss = add_batch_loss(run_loss, loss, len(idx))
             n_seen += len(idx)
         train_loss = float(run_loss) / n_seen  # running mean over the epoch (weights move)
         val_loss = mean_loss(model, Xva, yva, loss_fn, settings.batch_size, device, amp_dtype)
         hist["train_loss"].append(train_loss)
         hist["val_loss"].append(val_loss)
-        hist["lr"].append(opt.param_groups[0]["lr"])  # the rate this epoch trained with
+        hist["lr"].append(epoch_lr)  # the rate this epoch started with
         hist["seconds"].append(time.perf_counter() - t0)
         if val_loss < best_val - settings.min_delta:
             best_val, bad_epochs = val_loss, 0
@@ -318,6 +355,7 @@ def train(
                     "optimizer": opt.state_dict(),
                     "scaler": scaler.state_dict(),
                     "plateau": plateau.state_dict() if plateau is not None else None,
+                    "anneal": anneal.state_dict() if anneal is not None else None,
                     "history": hist,
                     "best_val": best_val,
                     "best_model": best_state,

@@ -32,13 +32,16 @@ STAGE_HEADLINES = {}
 
 # The one place for global wildcard constraints. `model` is a supervised model
 # (probe_1x2, classifier_member0) or an autoencoder (ae1, vae2); jobs narrow it further.
-# `dataset` is a siamese data set, `pair` a ccnn ensemble pair.
+# `dataset` is a siamese data set, `pair` a ccnn ensemble pair, `law` and `variant` the
+# graph-network stage's force laws and network variants.
 wildcard_constraints:
     L=r"\d+",
     model=r"probe_\d+x\d+|classifier_member\d+|v?ae\d+",
     dataset="|".join(config["siamese"]["datasets"]),
     system="|".join(config["scinet"]["systems"]),
     pair="|".join(sorted(config["ccnn"]["pairs"])),
+    law="|".join(config["gnn"]["laws"]),
+    variant="|".join(config["gnn"]["variants"]),
 
 
 def ising_params():
