@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from physlens.ising.rng import next_u64
+from physlens.ising.rng import next_u64, xoshiro_step
 
 N_COUNTER_BITS = 32  # bit-sliced counters hold up to 2^32 - 1 anti-aligned bonds per lane
 STREAMS = 32  # xoshiro256** streams per temperature: the widest chunk, in words
@@ -42,21 +42,9 @@ def lanes_for(L):
 
 
 @njit(inline="always")
-def _rotl(x, k):
-    return (x << uint64(k)) | (x >> uint64(64 - k))
-
-
-@njit(inline="always")
 def _step(s0, s1, s2, s3, und, acc, eq1, eq0, t4, t8):
     """One xoshiro256** draw r and one bit of the comparisons U < p of the replicas of a word."""
-    r = _rotl(s1 * uint64(5), 7) * uint64(9)
-    t = s1 << uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
+    r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
     threshold = (t4 & eq1) | (t8 & eq0)
     acc |= und & threshold & ~r  # uniform bit 0 < threshold bit 1: U < p
     und &= ~(threshold ^ r)  # equal bits: not decided yet
