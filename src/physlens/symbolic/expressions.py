@@ -10,21 +10,26 @@ from collections.abc import Sequence
 import numpy as np
 import sympy
 
-from physlens.formula import parse_formula
+from physlens.formula import FUNCTIONS, parse_formula
 
+# The operators the engines emit, as sympy functions: the formula parser's own table, so
+# both parsers give one name the same meaning.
 SYMPY_FUNCS = {
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "sqrt": sympy.sqrt,
-    "tanh": sympy.tanh,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "abs": sympy.Abs,
-    "square": lambda x: x**2,
-    "cube": lambda x: x**3,
-    "sqrtabs": lambda x: sympy.sqrt(sympy.Abs(x)),
-    "logabs": lambda x: sympy.log(sympy.Abs(x)),
-    "aq": lambda x, y: x / sympy.sqrt(1 + y**2),
+    name: FUNCTIONS[name]
+    for name in (
+        "exp",
+        "log",
+        "sqrt",
+        "tanh",
+        "sin",
+        "cos",
+        "abs",
+        "square",
+        "cube",
+        "sqrtabs",
+        "logabs",
+        "aq",
+    )
 }
 
 
