@@ -397,6 +397,8 @@ def test_interpret_rules_outputs_exist_and_are_readable(tiny_run):
         ):
             with xr.open_dataset(out / model / name, engine="h5netcdf") as ds:
                 assert ds.attrs["seed"] is not None
+                if name == "ranking.h5":  # the conditional ranking beside the pooled one
+                    assert {"spearman_cond", "rank_cond"} <= set(ds.data_vars)
             with h5py.File(out / model / name):
                 pass
         for fig in ("ranking", "relevance_maps", "unit_ablation", "occlusion"):

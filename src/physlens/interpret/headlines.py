@@ -63,13 +63,16 @@ def _which_first(ranking, expected, net, crit, cond: bool) -> list[dict]:
     if cond:
         name, how = f"_given_{control}", f" within each {control} (conditional ranking)"
     else:
-        name, how = "", " pooled over all T" if control else ""
+        name, how = "", f" pooled over all {control}" if control else ""
+    # pooled, with a conditional ranking beside it: recorded only, the claim is judged there
+    demoted = bool(control and not cond and crit)
     note = (
-        f" (recorded, not judged: pooled, it is confounded by T; judged in *_given_{control})"
-        if control and not cond and crit
+        f" (recorded, not judged: pooled, it is confounded by {control}; judged in "
+        f"*_given_{control})"
+        if demoted
         else ""
     )
-    crit = crit if cond or not control else {}
+    crit = {} if demoted else crit
     # a statistical tie: the expected observable's CI of |rho| reaches the top one's
     tie = _abs_ci(ranking.sel(observable=best), c)[1] >= _abs_ci(lead, c)[0]
     return [
