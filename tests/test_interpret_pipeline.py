@@ -166,8 +166,16 @@ def test_probing_ranks_the_energy_group_first(md, tmp_path):
         float(lin.r2_heldout.sel(observable="energy")) > 0.999
     )  # energy is linear in the pooled layer
     rec = records(tmp_path / "h.json")
-    assert rec["interpret.probe_1x2.expected_ranks_first"]["status"] == "met"
     assert rec["interpret.probe_1x2.abs_spearman[energy]"]["status"] == "met"
+    # which observable ranks first is judged within each temperature; pooled it is recorded
+    assert rec["interpret.probe_1x2.expected_ranks_first_given_T"]["status"] == "met"
+    assert rec["interpret.probe_1x2.expected_ranks_first"]["status"] == "info"
+    # the logit is an exact monotone function of the energy at every temperature too
+    assert float(ranking.sel(observable="energy").spearman_cond) == pytest.approx(-1.0, abs=1e-9)
+    assert set(ENERGY_GROUP) <= set(ranking.observable.values[ranking["rank_cond"].values == 1])
+    # labelled temperatures keep 6 of 24 samples for testing (< 8): only T = 2.3 is used
+    assert ranking.attrs["control_parameter"] == "T"
+    assert (ranking.attrs["n_strata"], ranking.attrs["n_strata_used"]) == (len(TEMPS), 1)
     for f in ("r.h5", "l.h5"):  # readable by both h5py and xarray
         with h5py.File(tmp_path / f) as fh:
             assert "observable" in fh
@@ -389,6 +397,8 @@ def test_interpret_rules_outputs_exist_and_are_readable(tiny_run):
         ):
             with xr.open_dataset(out / model / name, engine="h5netcdf") as ds:
                 assert ds.attrs["seed"] is not None
+                if name == "ranking.h5":  # the conditional ranking beside the pooled one
+                    assert {"spearman_cond", "rank_cond"} <= set(ds.data_vars)
             with h5py.File(out / model / name):
                 pass
         for fig in ("ranking", "relevance_maps", "unit_ablation", "occlusion"):

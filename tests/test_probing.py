@@ -5,6 +5,7 @@ import pytest
 import xarray as xr
 
 from physlens.interpret import probing as P
+from physlens.interpret.ranking_claims import ranking_headlines
 from physlens.observables import compute_observables
 
 
@@ -150,13 +151,50 @@ def test_ranking_figure(ising):
     plt.close(fig)
 
 
+def test_ranking_figure_shows_the_conditional_ranking_beside_the_pooled_one(ising):
+    """Two panels: pooled (sorted by rank) and within each temperature (sorted by rank_cond)."""
+    import matplotlib.pyplot as plt
+
+    from physlens.plots.interpret_probing import plot_observable_rankings
+
+    _, obs = ising
+    neuron = np.tanh(3 * obs["abs_magnetization"].values)
+    strata = np.arange(obs.sizes["sample"]) % 4
+    ds = P.rank_observables(neuron, obs, strata=strata, **FAST)
+    fig = plot_observable_rankings(ds)
+    left, right = fig.axes[:2]
+    labels = [[t.get_text() for t in ax.get_yticklabels()] for ax in (left, right)]
+    by_cond = ds.sortby(ds.rank_cond).observable.values  # stable: ties keep the pooled order
+    assert labels[0] == list(ds.observable.values) and labels[1] == [str(o) for o in by_cond]
+    assert labels[1][0] in ("abs_magnetization", "magnetization_squared")
+    assert "within each T" in right.get_title()
+    plt.close(fig)
+
+
 def test_headlines_judge_the_expected_observable(ising):
     _, obs = ising
     ds = P.rank_observables(np.tanh(3 * obs["abs_magnetization"].values), obs, **FAST)
-    good = {r["name"]: r for r in P.ranking_headlines(ds, "classifier", "magnetization_squared")}
+    good = {r["name"]: r for r in ranking_headlines(ds, "classifier", "magnetization_squared")}
     assert all(r["status"] == "met" for r in good.values())
-    bad = {r["name"]: r for r in P.ranking_headlines(ds, "classifier", "energy")}
+    bad = {r["name"]: r for r in ranking_headlines(ds, "classifier", "energy")}
     assert bad["classifier.ranks_first[energy]"]["status"] == "missed"
+
+
+def test_headlines_judge_which_observable_ranks_first_within_the_control_parameter(ising):
+    """With a conditional ranking, 'ranks first' is judged on it (suffix given_<control>) and
+    the pooled one is only recorded; the |rho| criterion stays on the pooled ranking."""
+    _, obs = ising
+    strata = np.arange(obs.sizes["sample"]) % 4
+    ds = P.rank_observables(
+        np.tanh(3 * obs["abs_magnetization"].values), obs, strata=strata, control="beta", **FAST
+    )
+    good = {r["name"]: r for r in ranking_headlines(ds, "net", "abs_magnetization")}
+    assert good["net.ranks_first_given_beta[abs_magnetization]"]["status"] == "met"
+    assert good["net.ranks_first[abs_magnetization]"]["status"] == "info"
+    assert good["net.abs_spearman[abs_magnetization]"]["status"] == "met"
+    assert good["net.abs_spearman_given_beta[abs_magnetization]"]["value"] == pytest.approx(1.0)
+    bad = {r["name"]: r for r in ranking_headlines(ds, "net", "energy")}
+    assert bad["net.ranks_first_given_beta[energy]"]["status"] == "missed"
 
 
 def test_rank_units_of_a_layer(ising):

@@ -71,3 +71,35 @@ def test_similarity_matrix_is_symmetric_with_unit_diagonal():
 def test_mismatched_samples_are_an_error():
     with pytest.raises(ValueError, match="same samples"):
         linear_cka(X, X[:10])
+
+
+def test_embedding_headlines_name_the_observable_pc1_tracks_pooled_and_within_t():
+    """PC1 of a layer that holds one neuron computing |M| (plus noise) and one weak noise
+    unit: within each T, |M| is the best of the colour observables."""
+    import xarray as xr
+
+    from physlens.representations.headlines import embedding_headlines
+    from physlens.stats import stratified_spearman
+
+    rng = np.random.default_rng(2)
+    t = np.repeat(np.linspace(1.5, 3.5, 8), 60)
+    trend = np.tanh(3 * (2.27 - t))
+    m = 0.5 * (1 + trend) + 0.1 * rng.standard_normal(t.size)
+    e = -1 - trend + 0.2 * rng.standard_normal(t.size)
+    last = np.column_stack(
+        [10 * np.tanh(2 * m) + rng.standard_normal(t.size), 0.1 * rng.standard_normal(t.size)]
+    )
+    ds = xr.Dataset(
+        {
+            "abs_magnetization": ("sample", m),
+            "energy": ("sample", e),
+            "pca_variance_ratio": (("layer", "pc"), np.full((1, 2), 0.5)),
+        },
+        coords={"temperature": ("sample", t), "layer": ["h"], "pc": [1, 2]},
+        attrs={"colour_by": "abs_magnetization,energy", "layer_view": "pooled"},
+    )
+    recs = {r["name"]: r for r in embedding_headlines(ds, last, "net")}
+    cond = recs["representations.embeddings.net.pc1_abs_spearman_given_T[abs_magnetization]"]
+    # PC1 is the strong unit up to sign and a tiny admixture of the weak one
+    assert cond["value"] == pytest.approx(abs(stratified_spearman(last[:, 0], m, t)), abs=1e-3)
+    assert "representations.embeddings.net.pc1_abs_spearman[abs_magnetization]" in recs

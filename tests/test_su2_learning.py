@@ -191,10 +191,21 @@ def test_hand_built_abs_p_network_makes_probing_rank_abs_p_first(su2_file, cfg, 
     )
     # signed P is far behind: the centre flips make its sign random
     assert float(ranking.sel(observable="polyakov_loop").abs_spearman) < 0.8
+    # within each beta the logit is still exactly |P|: conditional |rho| = 1 and it ranks first
+    # (labelled betas keep 4 of 16 samples for testing, < 8: only the two middle betas count)
+    assert ranking.attrs["control_parameter"] == "beta" and ranking.attrs["n_strata_used"] == 2
+    row = ranking.sel(observable="abs_polyakov_loop")
+    assert float(row.abs_spearman_cond) == pytest.approx(1.0, abs=1e-9) and int(row.rank_cond) == 1
     records = {r["name"]: r for r in json.load(open(tmp_path / "rank.json"))["records"]}
-    assert records["su2_learning.logit.ranks_first[abs_polyakov_loop]"]["status"] == "met"
+    assert (
+        records["su2_learning.logit.ranks_first_given_beta[abs_polyakov_loop]"]["status"] == "met"
+    )
+    assert records["su2_learning.logit.ranks_first[abs_polyakov_loop]"]["status"] == "info"
+    assert records["su2_learning.logit.abs_spearman_given_beta[abs_polyakov_loop]"]["value"] == (
+        pytest.approx(1.0, abs=1e-9)
+    )
     with xr.open_dataset(tmp_path / "rank.h5", engine="h5netcdf") as ds:
-        assert "abs_spearman" in ds
+        assert {"abs_spearman", "abs_spearman_cond", "rank_cond"} <= set(ds.data_vars)
 
 
 # --- training -----------------------------------------------------------------------------------

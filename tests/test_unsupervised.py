@@ -14,6 +14,7 @@ import xarray as xr
 from physlens.config import TC_EXACT, model_names
 from physlens.io import DataFileError
 from physlens.models import build_model
+from physlens.stats import stratified_spearman
 from physlens.training import TrainSettings, seeded_model, train
 from physlens.unsupervised import data as D
 from physlens.unsupervised import latent as Z
@@ -344,9 +345,23 @@ def test_autoencoder_training_is_deterministic_and_analysis_writes_its_files(
         assert f["tc_latent_replicates"].size == 10
     with xr.open_dataset(out / "ranking.h5", engine="h5netcdf") as f:
         assert set(f.observable.values) == {"magnetization", "energy"}
-    names = {r["name"] for r in json.loads((out / "headline.json").read_text())["records"]}
+        ranking = f.load()
+    with xr.open_dataset(out / "latent.h5", engine="h5netcdf") as f:
+        u, m = f["latent_parameter"].values, f["magnetization"].values
+        temps = f["temperature"].values
+    # the conditional ranking: Spearman within each temperature of the data, combined
+    assert ranking.attrs["control_parameter"] == "T" and ranking.attrs["n_strata_used"] == 7
+    assert float(ranking.spearman_cond.sel(observable="magnetization")) == pytest.approx(
+        stratified_spearman(u.ravel(), m.ravel(), np.repeat(temps, u.shape[1])), abs=1e-12
+    )
+    records = {r["name"]: r for r in json.loads((out / "headline.json").read_text())["records"]}
     assert {
         f"unsupervised.{name}.tc_latent",
         f"unsupervised.{name}.latent_magnetization_abs_spearman",
+        f"unsupervised.{name}.latent_magnetization_abs_spearman_given_T",
         f"unsupervised.{name}.phase_silhouette",
-    } <= names
+    } <= set(records)
+    assert (
+        records[f"unsupervised.{name}.latent_magnetization_abs_spearman_given_T"]["status"]
+        == "info"
+    )

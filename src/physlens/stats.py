@@ -117,28 +117,37 @@ def thinned_mean_error(values: np.ndarray, tau_int: float, spacing: float) -> fl
 # --- rank correlation conditional on a control parameter --------------------------------
 
 
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """Average ranks (ties share their mean rank), as Spearman's coefficient uses them."""
-    from scipy.stats import rankdata
+def _row_spearman(rf: np.ndarray, rq: np.ndarray) -> np.ndarray:
+    """Pearson correlation of rank vectors along the last axis (Spearman's coefficient);
+    NaN where either is constant (a constant stratum carries no information)."""
+    df = rf - rf.mean(axis=-1, keepdims=True)
+    dq = rq - rq.mean(axis=-1, keepdims=True)
+    den = np.sqrt(np.sum(df * df, axis=-1) * np.sum(dq * dq, axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, np.sum(df * dq, axis=-1) / den, np.nan)
 
-    return rankdata(x)
+
+def _weighted_mean(rhos: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean over the last axis, NaN entries left out; NaN where none is left."""
+    ok = np.isfinite(rhos)
+    w = np.where(ok, weights, 0.0)
+    total = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, np.sum(w * np.where(ok, rhos, 0.0), axis=-1) / total, np.nan)
 
 
-def _strata_spearman(f: np.ndarray, q: np.ndarray, strata: np.ndarray, min_size: int):
-    """Per-stratum Spearman coefficients and sizes; strata too small or constant are skipped."""
-    rhos, sizes = [], []
-    for s in np.unique(strata):
-        sel = strata == s
-        n = int(sel.sum())
-        if n < min_size:
-            continue
-        rf, rq = _ranks(f[sel]), _ranks(q[sel])
-        sf, sq = rf.std(), rq.std()
-        if sf == 0 or sq == 0:
-            continue
-        rhos.append(float(np.mean((rf - rf.mean()) * (rq - rq.mean())) / (sf * sq)))
-        sizes.append(n)
-    return np.asarray(rhos), np.asarray(sizes)
+def _strata_indices(strata: np.ndarray, min_size: int) -> list[np.ndarray]:
+    """Sample indices of every stratum with at least `min_size` samples."""
+    groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    return [g for g in groups if len(g) >= min_size]
+
+
+def _check_strata(f: np.ndarray, q: np.ndarray, strata: np.ndarray) -> None:
+    if not (len(f) == len(q) == len(strata)):
+        raise ValueError(
+            f"stratified_spearman: f, q and strata must have the same length "
+            f"(got {len(f)}, {len(q)}, {len(strata)})"
+        )
 
 
 def stratified_spearman(
@@ -149,18 +158,64 @@ def stratified_spearman(
     Pooled over temperatures, every observable that tracks T correlates with every neuron
     that tracks T; within one temperature only the sample-to-sample variation is left, so the
     combined within-stratum coefficient measures what the neuron computes beyond T. The
-    coefficients are averaged in Fisher's z = artanh(rho) with weights n_b - 3 (the inverse
-    variance of z for n_b samples). NaN where no stratum has `min_size` non-constant samples.
+    coefficients are averaged with weights n_b (the inverse variance of rho, up to a factor
+    that depends on rho). Not in Fisher's z: at low T every candidate is the same function of
+    the few flipped spins, so each has |rho| = 1 there, and an infinite z would swamp the
+    informative temperatures. Strata with fewer than `min_size` samples, or where f or q is
+    constant, are left out; NaN where none is left.
     """
+    from scipy.stats import rankdata
+
     f, q, strata = (np.asarray(a) for a in (f, q, strata))
-    if not (len(f) == len(q) == len(strata)):
-        raise ValueError("stratified_spearman: f, q and strata must have the same length")
-    rhos, sizes = _strata_spearman(f, q, strata, min_size)
-    if len(rhos) == 0:
+    _check_strata(f, q, strata)
+    groups = _strata_indices(strata, min_size)
+    if not groups:
         return float("nan")
-    weights = np.maximum(sizes - 3, 1)
-    z = np.arctanh(np.clip(rhos, -0.999999, 0.999999))
-    return float(np.tanh(np.sum(weights * z) / np.sum(weights)))
+    rhos = np.array([float(_row_spearman(rankdata(f[g]), rankdata(q[g]))) for g in groups])
+    return float(_weighted_mean(rhos, np.array([len(g) for g in groups], dtype=float)))
+
+
+def stratified_spearman_cis(
+    f: np.ndarray,
+    columns: dict[str, np.ndarray],
+    strata: np.ndarray,
+    *,
+    n_resamples: int = 200,
+    level: float = 0.68,
+    min_size: int = 8,
+    rng: np.random.Generator,
+) -> dict[str, tuple[float, float, float, float]]:
+    """(estimate, standard error, lower, upper) of :func:`stratified_spearman` between f and
+    each column, by a bootstrap that resamples within each stratum (the strata's sizes are
+    fixed by design). Every column sees the same resamples (paired), and each stratum's
+    resamples are ranked in one vectorised call: ~0.1 s per column for 20 strata of 200."""
+    from scipy.stats import rankdata
+
+    f, strata = np.asarray(f), np.asarray(strata)
+    for q in columns.values():
+        _check_strata(f, np.asarray(q), strata)
+    groups = _strata_indices(strata, min_size)
+    weights = np.array([len(g) for g in groups], dtype=float)
+    draws = [g[rng.integers(0, len(g), (n_resamples, len(g)))] for g in groups]
+    f_ranks = [rankdata(f[d], axis=1) for d in draws]
+    out = {}
+    for name, q in columns.items():
+        q = np.asarray(q)
+        est = stratified_spearman(f, q, strata, min_size)
+        if not groups:
+            out[name] = (est, float("nan"), float("nan"), float("nan"))
+            continue
+        rhos = np.stack(
+            [_row_spearman(rf, rankdata(q[d], axis=1)) for rf, d in zip(f_ranks, draws)], axis=1
+        )
+        reps = _weighted_mean(rhos, weights)
+        reps = reps[np.isfinite(reps)]
+        if len(reps) < 2:
+            out[name] = (est, float("nan"), float("nan"), float("nan"))
+            continue
+        lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+        out[name] = (est, float(np.std(reps, ddof=1)), float(lo), float(hi))
+    return out
 
 
 def stratified_spearman_ci(
@@ -173,20 +228,11 @@ def stratified_spearman_ci(
     min_size: int = 8,
     rng: np.random.Generator,
 ) -> tuple[float, float, float, float]:
-    """(estimate, standard error, lower, upper) of :func:`stratified_spearman`, by a
-    bootstrap that resamples within each stratum (the strata's sizes are fixed by design)."""
-    f, q, strata = (np.asarray(a) for a in (f, q, strata))
-    est = stratified_spearman(f, q, strata, min_size)
-    groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
-    reps = np.empty(n_resamples)
-    for i in range(n_resamples):
-        idx = np.concatenate([g[rng.integers(0, len(g), len(g))] for g in groups])
-        reps[i] = stratified_spearman(f[idx], q[idx], strata[idx], min_size)
-    reps = reps[np.isfinite(reps)]
-    if len(reps) < 2:
-        return est, float("nan"), float("nan"), float("nan")
-    lo, hi = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
-    return est, float(np.std(reps, ddof=1)), float(lo), float(hi)
+    """(estimate, standard error, lower, upper) of :func:`stratified_spearman`, by the
+    within-stratum bootstrap of :func:`stratified_spearman_cis`."""
+    return stratified_spearman_cis(
+        f, {"q": q}, strata, n_resamples=n_resamples, level=level, min_size=min_size, rng=rng
+    )["q"]
 
 
 def mean_and_error(series: np.ndarray) -> tuple[float, float]:

@@ -37,9 +37,10 @@ def probing_expectation(md: ModelData) -> tuple[tuple[str, ...], float | None]:
     return ENERGY_GROUP, None
 
 
-def _abs_ci(row) -> tuple[float, float]:
-    """Bootstrap CI of |rho| from that of rho (reflected for negative correlations)."""
-    lo, hi = float(row.spearman_lo), float(row.spearman_hi)
+def _abs_ci(row, suffix: str = "") -> tuple[float, float]:
+    """Bootstrap CI of |rho| from that of rho (reflected for negative correlations);
+    `suffix` "_cond" reads the conditional ranking's CI."""
+    lo, hi = float(row[f"spearman{suffix}_lo"]), float(row[f"spearman{suffix}_hi"])
     return (
         (min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
         if lo * hi > 0
@@ -47,13 +48,64 @@ def _abs_ci(row) -> tuple[float, float]:
     )
 
 
-def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) -> list[dict]:
+def _which_first(ranking, expected, net, crit, cond: bool) -> list[dict]:
+    """Whether one of the expected observables ranks first, and whether the best of them is
+    within the bootstrap CI of the first, in the pooled or the conditional ranking."""
     from physlens.interpret import probing
+
+    c = "_cond" if cond else ""
+    rank = ranking[f"rank{c}"]
+    scores = {o: float(ranking.sel(observable=o)[f"abs_spearman{c}"]) for o in expected}
+    best = max(expected, key=lambda o: np.nan_to_num(scores[o], nan=-np.inf))
+    top = probing.top_observables(ranking, conditional=cond)
+    lead = ranking.isel(observable=int(np.argmin(np.where(rank.values > 0, rank.values, 1e9))))
+    control = ranking.attrs.get("control_parameter")
+    if cond:
+        name, how = f"_given_{control}", f" within each {control} (conditional ranking)"
+    else:
+        name, how = "", f" pooled over all {control}" if control else ""
+    # pooled, with a conditional ranking beside it: recorded only, the claim is judged there
+    demoted = bool(control and not cond and crit)
+    note = (
+        f" (recorded, not judged: pooled, it is confounded by {control}; judged in "
+        f"*_given_{control})"
+        if demoted
+        else ""
+    )
+    crit = {} if demoted else crit
+    # a statistical tie: the expected observable's CI of |rho| reaches the top one's
+    tie = _abs_ci(ranking.sel(observable=best), c)[1] >= _abs_ci(lead, c)[0]
+    return [
+        _headline(
+            f"{net}.expected_ranks_first{name}",
+            float(any(o in top for o in expected)),
+            **crit,
+            description=f"one of {', '.join(expected)} (or an exact equivalent) ranks first"
+            f"{how}; top: {', '.join(top) or 'none'}{note}",
+            top=top,
+        ),
+        _headline(
+            f"{net}.expected_within_ci_of_first{name}",
+            float(tie),
+            **crit,
+            description=f"{best}'s bootstrap CI of |Spearman|{how} overlaps that of the top "
+            f"observable {str(lead.observable.values)} ({float(lead[f'abs_spearman{c}']):.4f})"
+            f"{note}",
+        ),
+    ]
+
+
+def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) -> list[dict]:
+    """|rho| of the best expected observable (pooled, judged against min_rho; conditional on
+    T, recorded), and which observable ranks first: judged on the ranking within each
+    temperature when the table has one, because pooled over T every candidate that tracks T
+    looks alike (the phase classifier's energy and nnn_correlation tie there)."""
+    from physlens.interpret.ranking_claims import conditional_abs_spearman, conditional_suffix
 
     expected, min_rho = probing_expectation(md)
     expected = [o for o in expected if o in ranking.observable.values]
-    top = probing.top_observables(ranking)
     net = f"interpret.{md.name}"
+    suffix = conditional_suffix(ranking)
     recs = []
     if expected:
         best = max(expected, key=lambda o: float(ranking.sel(observable=o).abs_spearman))
@@ -75,36 +127,30 @@ def probing_headlines(ranking: xr.Dataset, linear: xr.Dataset, md: ModelData) ->
                 row.abs_spearman,
                 uncertainty=float(row.spearman_se),
                 description=f"|Spearman| between the {md.name} decision neuron and {best} "
-                f"(best of the expected {', '.join(expected)})",
+                f"(best of the expected {', '.join(expected)}"
+                f"{'' if suffix is None else '; pooled over all T'})",
                 **crit,
             )
         )
-        first = any(o in top for o in expected)
         crit1 = (
             {} if min_rho is None else dict(reference=1.0, tolerance=0.0, tolerance_kind="at_least")
         )
-        recs.append(
-            _headline(
-                f"{net}.expected_ranks_first",
-                float(first),
-                **crit1,
-                description=f"one of {', '.join(expected)} (or an exact equivalent) ranks first; "
-                f"top: {', '.join(top)}",
-                top=top,
+        recs += _which_first(ranking, expected, net, crit1, cond=False)
+        if suffix is not None:
+            cond = [o for o in expected if np.isfinite(ranking.sel(observable=o).abs_spearman_cond)]
+            best_cond = max(
+                cond or expected, key=lambda o: float(ranking.sel(observable=o).abs_spearman_cond)
             )
-        )
-        # a statistical tie: the expected observable's CI of |rho| reaches the top one's
-        lead = ranking.isel(observable=0)
-        tie = _abs_ci(row)[1] >= _abs_ci(lead)[0]
-        recs.append(
-            _headline(
-                f"{net}.expected_within_ci_of_first",
-                float(tie),
-                **crit1,
-                description=f"{best}'s bootstrap CI of |Spearman| overlaps that of the top observable "
-                f"{str(lead.observable.values)} ({float(lead.abs_spearman):.4f})",
+            recs.append(
+                conditional_abs_spearman(
+                    ranking,
+                    best_cond,
+                    f"{net}.abs_spearman_{suffix}[{best_cond}]",
+                    STAGE,
+                    f"the {md.name} decision neuron",
+                )
             )
-        )
+            recs += _which_first(ranking, expected, net, crit1, cond=True)
     for o in ("energy", "abs_magnetization"):
         if o in linear.observable.values:
             recs.append(

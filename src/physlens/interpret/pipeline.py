@@ -59,8 +59,9 @@ def run_probing(md: ModelData, probing_cfg: dict, seed: int, out_ranking, out_li
     obs = compute_observables(x, names)
     logit = decision_logit(md.model, x)
     s = stage_seed(seed, md.name, "probing")
+    # each temperature of the Monte Carlo is one stratum of the conditional ranking
     ranking = probing.rank_observables(
-        logit, obs, names, seed=s, **probing.probing_kwargs(probing_cfg)
+        logit, obs, names, seed=s, strata=T, control="T", **probing.probing_kwargs(probing_cfg)
     )
     ranking.attrs.update(model=md.name, explained="pre-sigmoid logit of the decision neuron")
     probing.write_probing(ranking, out_ranking)

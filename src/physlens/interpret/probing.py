@@ -16,6 +16,14 @@ are exact monotone functions of each other *on the data* (energy, nn_correlation
 domain_wall_density; abs_magnetization and magnetization_squared) cannot be told apart by
 any probe: they form one equivalence group, share a rank and are listed as equivalent.
 
+Pooled over the control parameter (temperature, beta), every candidate that tracks it on
+average correlates with every neuron that tracks it, so the pooled ranking partly measures
+"does Q track T". Given the control parameter of each sample (``strata``), the table also
+holds the conditional ranking: Spearman's rho within each temperature (or beta), combined
+over them (:func:`physlens.stats.stratified_spearman`), with a within-stratum bootstrap. Only
+the sample-to-sample variation at fixed T is left there, which tells apart observables that
+the pooled ranking ties.
+
 Linear probes regress a whole hidden layer (n, d) on each observable with standardised
 ridge regression (RidgeCV) and report the held-out R^2.
 """
@@ -36,7 +44,7 @@ from sklearn.preprocessing import StandardScaler
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed
 from physlens.seeding import rng as seeded_rng
-from physlens.stats import bootstrap_ci
+from physlens.stats import bootstrap_ci, stratified_spearman_cis
 
 FIT_KINDS = ("isotonic", "polynomial")
 RANK_BY = ("spearman", "r2")
@@ -152,6 +160,9 @@ def rank_observables(
     bootstrap_resamples: int = 200,
     ci_level: float = 0.68,
     seed: int = 0,
+    strata: np.ndarray | None = None,
+    min_stratum_size: int = 8,
+    control: str = "T",
 ):
     """Ranking table (xarray Dataset, dimension ``observable``) for one neuron's output.
 
@@ -159,6 +170,12 @@ def rank_observables(
     or polynomial), r2_heldout_polynomial, r2_heldout_isotonic, group (equivalence label),
     equivalent_to (comma-separated names), rank (1 = best; equivalent observables tie).
     Rows are sorted by rank; inside a group they keep the order of `names`.
+
+    With `strata` (the control parameter `control`, e.g. T or beta, of each sample) the
+    conditional ranking is added beside the pooled one, which it leaves unchanged:
+    spearman_cond (+ _se, _lo, _hi), abs_spearman_cond and rank_cond (by |spearman_cond|,
+    equivalent observables tie; NaN scores rank last), from the strata with at least
+    `min_stratum_size` samples.
     """
     if rank_by not in RANK_BY:
         raise ValueError(f"interpret.probing.rank_by = {rank_by!r}: choose one of {RANK_BY}")
@@ -171,6 +188,10 @@ def rank_observables(
     _check_lengths(len(f), cols, "rank_observables")
     if not np.isfinite(f).all():
         raise ValueError("rank_observables: the activation has non-finite values")
+    if strata is not None and len(strata) != len(f):
+        raise ValueError(
+            f"rank_observables: {len(strata)} {control} labels (strata) for {len(f)} samples"
+        )
 
     rows = []
     for k, q in cols.items():
@@ -209,9 +230,18 @@ def rank_observables(
         for name, grp in zip(table.observable, table.group)
     ]
     key = "abs_spearman" if rank_by == "spearman" else "r2_heldout"
-    # a group's score is its best member's: members differ only by floating-point noise
-    group_score = table.groupby("group")[key].transform("max").fillna(-np.inf)
-    table["rank"] = rankdata(-group_score.to_numpy(), method="dense").astype(int)
+    table["rank"] = _group_rank(table, key)
+    if strata is not None:
+        table = _with_conditional(
+            table,
+            f,
+            cols,
+            strata,
+            min_stratum_size,
+            bootstrap_resamples,
+            ci_level,
+            seeded_rng(seed, "probing", "bootstrap", "conditional"),
+        )
     table["order"] = np.arange(len(table))
     table = table.sort_values(["rank", "order"], kind="stable").drop(columns="order")
 
@@ -227,7 +257,51 @@ def rank_observables(
         ci_level=float(ci_level),
         n_samples=int(len(f)),
     )
+    if strata is not None:
+        sizes = np.unique(np.asarray(strata), return_counts=True)[1]
+        ds.attrs.update(
+            control_parameter=control,
+            conditional=(
+                f"Spearman within each {control} (strata with >= {min_stratum_size} samples), "
+                "averaged with weights n; bootstrap within strata, "
+                f"{bootstrap_resamples} paired resamples"
+            ),
+            n_strata=int(len(sizes)),
+            n_strata_used=int(np.sum(sizes >= min_stratum_size)),
+            min_stratum_size=int(min_stratum_size),
+        )
     return ds
+
+
+def _group_rank(table: pd.DataFrame, key: str) -> np.ndarray:
+    """Dense rank by `key` (1 = largest); a group's score is its best member's, because
+    members differ only by floating-point noise. NaN scores rank last."""
+    group_score = table.groupby("group")[key].transform("max").fillna(-np.inf)
+    return rankdata(-group_score.to_numpy(), method="dense").astype(int)
+
+
+def _with_conditional(table, f, cols, strata, min_size, n_resamples, level, generator):
+    """`table` with the ranking conditional on the control parameter (see rank_observables)."""
+    cis = stratified_spearman_cis(
+        f,
+        cols,
+        np.asarray(strata),
+        n_resamples=n_resamples,
+        level=level,
+        min_size=min_size,
+        rng=generator,
+    )
+    est, se, lo, hi = (np.array([cis[k][i] for k in table.observable]) for i in range(4))
+    table = table.assign(
+        spearman_cond=est,
+        spearman_cond_se=se,
+        spearman_cond_lo=lo,
+        spearman_cond_hi=hi,
+        abs_spearman_cond=np.abs(est),
+    )
+    # 0 = not ranked: no stratum had enough non-constant samples
+    table["rank_cond"] = np.where(np.isfinite(est), _group_rank(table, "abs_spearman_cond"), 0)
+    return table
 
 
 def rank_units(layer: np.ndarray, observables, names: Sequence[str] | None = None, **kwargs):
@@ -247,9 +321,11 @@ def rank_units(layer: np.ndarray, observables, names: Sequence[str] | None = Non
     return ds.assign_coords(unit=np.arange(H.shape[1]))
 
 
-def top_observables(ranking) -> list[str]:
-    """Names with rank 1 (one observable, or an equivalence group)."""
-    return [str(o) for o in ranking.observable.values[ranking["rank"].values == 1]]
+def top_observables(ranking, conditional: bool = False) -> list[str]:
+    """Names with rank 1 (one observable, or an equivalence group), in the pooled ranking
+    or, with `conditional`, in the one conditional on the control parameter."""
+    rank = ranking["rank_cond" if conditional else "rank"].values
+    return [str(o) for o in ranking.observable.values[rank == 1]]
 
 
 # --- linear probes of whole layers ---------------------------------------------------------
@@ -315,6 +391,7 @@ def probing_kwargs(probing_cfg: Mapping) -> dict:
         "cv_folds",
         "bootstrap_resamples",
         "ci_level",
+        "min_stratum_size",
     )
     return {k: probing_cfg[k] for k in keys if k in probing_cfg}
 
@@ -329,49 +406,3 @@ def write_probing(ds, path) -> None:
     if "equivalent_to" in ds:
         ds["equivalent_to"] = ds["equivalent_to"].astype(str)
     to_netcdf_atomic(ds, path)
-
-
-def ranking_headlines(
-    ranking,
-    network: str,
-    expected: str,
-    stage: str = "interpret",
-    min_abs_spearman: float = 0.95,
-    reference_source: str = "bottleneck neuron F(S) = sigmoid(w Q(S) + b)",
-    ref: str | None = "ws2017_decision_function",
-) -> list[dict]:
-    """Headline records for one neuron's ranking: |rho| of the observable the physics expects
-    (met when >= min_abs_spearman), and whether it (or an exact equivalent) ranks first."""
-    from physlens.summary import headline
-
-    if expected not in ranking.observable.values:
-        raise KeyError(f"expected observable {expected!r} is not in the ranking")
-    row = ranking.sel(observable=expected)
-    return [
-        headline(
-            f"{network}.abs_spearman[{expected}]",
-            float(row.abs_spearman),
-            stage=stage,
-            uncertainty=float(row.spearman_se),
-            reference=min_abs_spearman,
-            tolerance=0.0,
-            tolerance_kind="at_least",
-            reference_source=reference_source,
-            ref=ref,
-            description=f"|Spearman| between the {network} neuron and {expected}",
-        ),
-        headline(
-            f"{network}.ranks_first[{expected}]",
-            float(int(row["rank"]) == 1),
-            stage=stage,
-            reference=1.0,
-            tolerance=0.0,
-            tolerance_kind="at_least",
-            reference_source=reference_source,
-            ref=ref,
-            description=(
-                f"{expected} (or an exactly equivalent observable) ranks first for the "
-                f"{network} neuron; top: {', '.join(top_observables(ranking))}"
-            ),
-        ),
-    ]

@@ -15,11 +15,11 @@ def _save(fig, path) -> None:
 
 
 def figure_ranking(ranking_h5, out_png) -> None:
-    from physlens.plots.interpret_probing import plot_observable_ranking
+    from physlens.plots.interpret_probing import plot_observable_rankings
 
     r = load_dataset(ranking_h5)
     _save(
-        plot_observable_ranking(
+        plot_observable_rankings(
             r, title=f"{r.attrs.get('model', '')}: bottleneck regression of the decision logit"
         ),
         out_png,

@@ -26,10 +26,13 @@ _headline = partial(headline, stage=STAGE)
 
 def embedding_headlines(ds: xr.Dataset, last: np.ndarray, name: str) -> list[dict]:
     """The first two principal components of the last hidden layer: the observable each
-    tracks best (|Spearman|) and their share of the variance."""
+    tracks best (|Spearman|), pooled over all temperatures and within each temperature
+    (combined; pooled, every observable that tracks T looks alike), and their share of the
+    variance."""
     from sklearn.decomposition import PCA
 
     from physlens.interpret.probing import spearman
+    from physlens.stats import stratified_spearman
 
     layer = str(ds.layer.values[-1])
     X = last - last.mean(0)
@@ -41,15 +44,35 @@ def embedding_headlines(ds: xr.Dataset, last: np.ndarray, name: str) -> list[dic
             o: abs(spearman(np.asarray(pcs[:, j], float), np.asarray(ds[o].values, float)))
             for o in ds.attrs["colour_by"].split(",")
         }
+        cond = {
+            o: abs(
+                stratified_spearman(
+                    np.asarray(pcs[:, j], float),
+                    np.asarray(ds[o].values, float),
+                    ds.temperature.values,
+                )
+            )
+            for o in rho
+        }
         best = max(rho, key=rho.get)
+        best_cond = max(cond, key=lambda o: np.nan_to_num(cond[o], nan=-1.0))
         share = float(ds.pca_variance_ratio.sel(layer=layer, pc=j + 1))
+        what = f"PC{j + 1} ({share:.1%} of the variance) of {name}'s last hidden layer ({layer}, {ds.attrs['layer_view']})"
         recs.append(
             _headline(
                 f"representations.embeddings.{name}.pc{j + 1}_abs_spearman[{best}]",
                 rho[best],
-                description=f"|Spearman| between PC{j + 1} ({share:.1%} of the variance) of {name}'s last hidden layer "
-                f"({layer}, {ds.attrs['layer_view']}) and {best}, the best of "
+                description=f"|Spearman| between {what} and {best}, pooled over all T, the best of "
                 + ", ".join(f"{o} {v:.3f}" for o, v in rho.items()),
+            )
+        )
+        recs.append(
+            _headline(
+                f"representations.embeddings.{name}.pc{j + 1}_abs_spearman_given_T[{best_cond}]",
+                cond[best_cond],
+                description=f"|Spearman| between {what} and {best_cond} within each T, combined "
+                "(conditional ranking), the best of "
+                + ", ".join(f"{o} {v:.3f}" for o, v in cond.items()),
             )
         )
     return recs

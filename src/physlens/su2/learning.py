@@ -39,12 +39,8 @@ import numpy as np
 import xarray as xr
 
 import physlens.models.su2  # noqa: F401  (registers "su2_cnn")
-from physlens.interpret.probing import (
-    probing_kwargs,
-    rank_observables,
-    ranking_headlines,
-    write_probing,
-)
+from physlens.interpret.probing import probing_kwargs, rank_observables, write_probing
+from physlens.interpret.ranking_claims import ranking_headlines
 from physlens.io import atomic_path, load_dataset, to_netcdf_atomic
 from physlens.modelfiles import load_model
 from physlens.observables import compute_observables
@@ -388,6 +384,8 @@ def probe_logit(
         pcfg["observables"],
         **probing_kwargs(probing_cfg),
         seed=derive_seed(seed, STAGE, "probing"),
+        strata=ds["beta"].values[idx[0]],  # each beta of the Monte Carlo is one stratum
+        control="beta",
     )
     ranking.attrs.update(
         network="su2_cnn ensemble-mean logit", n_s=int(ds.sizes["x"]), n_t=int(ds.sizes["t"])

@@ -21,6 +21,7 @@ import xarray as xr
 
 from physlens.config import TC_EXACT
 from physlens.interpret.probing import probing_kwargs, rank_observables, write_probing
+from physlens.interpret.ranking_claims import conditional_abs_spearman
 from physlens.io import sha256sum, to_netcdf_atomic
 from physlens.modelfiles import load_model
 from physlens.models import autoencoder as _autoencoder  # noqa: F401  (registers "autoencoder", "vae")
@@ -312,6 +313,7 @@ def analyse_autoencoder(
         observables,
         names,
         seed=derive_seed(seed, STAGE, name, "probing"),
+        strata=np.repeat(temps, n_s),  # X is temperature-major
         **probing_kwargs(probing_cfg),
     )
     ranking.attrs.update(
@@ -402,7 +404,7 @@ def analyse_autoencoder(
             ref=LATENT_CLAIM,
             tolerance=0.0,
             tolerance_kind="at_least",
-            description=f"{label}: |Spearman| of the latent parameter with M (>= {MIN_LATENT_SPEARMAN})",
+            description=f"{label}: |Spearman| of the latent parameter with M, pooled over all T (>= {MIN_LATENT_SPEARMAN})",
             L=L,
             ci=[
                 float(ranking["spearman_lo"].sel(observable="magnetization")),
@@ -411,6 +413,13 @@ def analyse_autoencoder(
             top_observables=[
                 str(o) for o in ranking.observable.values[ranking["rank"].values == 1]
             ],
+        ),
+        conditional_abs_spearman(
+            ranking,
+            "magnetization",
+            f"unsupervised.{name}.latent_magnetization_abs_spearman_given_T",
+            STAGE,
+            f"the {label} latent parameter",
         ),
         headline(
             f"unsupervised.{name}.latent_magnetization_r2",
