@@ -1,0 +1,345 @@
+# The interpretation machinery on your own data and network (docs/userdata.md), included by
+# the Snakefile only when the config has a userdata block: the data set is checked against
+# the contract and split, the candidate observables computed, a built-in architecture trained
+# (or your model checked), and its decision neuron ranked, probed, explained by BIC, its
+# representation, transition, concept knobs and confounders examined.
+# Library: src/physlens/userdata/; another workflow uses these rules as a Snakemake module
+# (docs/examples/own-data/).
+UD_CFG = config["userdata"]
+UD = f"{RESULTS}/userdata/{UD_CFG['name']}"
+UD_DATA = UD_CFG["data"]
+UD_MODEL_CFG = UD_CFG["model"]
+UD_TRAINED = "train" in UD_MODEL_CFG
+UD_RESUME = f"{RESULTS}/.resume/userdata/{UD_CFG['name']}"
+# The model the analyses read: trained here (weights and metadata) or your file.
+UD_MODEL = (
+    {"model": f"{UD}/model/model.pt", "meta": f"{UD}/model/model.json"}
+    if UD_TRAINED
+    else {"model": UD_MODEL_CFG.get("torchscript") or UD_MODEL_CFG.get("state_dict")}
+)
+# Your observable module, when it is a file: a change to it recomputes the candidates.
+UD_OBS_MODULE = UD_CFG["observables"].get("module", "")
+UD_OBS_FILES = (
+    [UD_OBS_MODULE] if UD_OBS_MODULE.endswith(".py") or "/" in UD_OBS_MODULE else []
+)
+UD_ANALYSES = ["probing", "representations", "phase", "concepts", "confounder"]
+
+# Registered in common.smk's STAGE_HEADLINES / STAGE_TARGETS. Lambdas, not functions:
+# snakemake --lint asks rule files not to mix rules and function definitions.
+STAGE_HEADLINES["userdata"] = lambda: [f"{UD}/headline_{a}.json" for a in UD_ANALYSES]
+STAGE_TARGETS["userdata"] = (
+    lambda: [
+        f"{UD}/figures/overview.png",
+        f"{UD}/summary.json",
+    ]
+    + STAGE_HEADLINES["userdata"]()
+)
+
+
+rule userdata_dataset:
+    input:
+        data=UD_DATA,
+    output:
+        split=f"{UD}/split.h5",
+        report=f"{UD}/dataset.json",
+    log:
+        f"{LOGS}/userdata/dataset.log",
+    benchmark:
+        f"{BENCH}/userdata/dataset.tsv"
+    conda:
+        "../../envs/train.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        variables=UD_CFG["variables"],
+        windows=UD_CFG.get("windows"),
+        split=UD_CFG["split"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_dataset.py"
+
+
+rule userdata_observables:
+    input:
+        UD_OBS_FILES,
+        data=UD_DATA,
+        report=f"{UD}/dataset.json",
+    output:
+        f"{UD}/observables.h5",
+    log:
+        f"{LOGS}/userdata/observables.log",
+    benchmark:
+        f"{BENCH}/userdata/observables.tsv"
+    conda:
+        "../../envs/train.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=minutes(30),
+    params:
+        variables=UD_CFG["variables"],
+        system=UD_CFG["system"],
+        observables=UD_CFG["observables"],
+    script:
+        "../scripts/userdata_observables.py"
+
+
+rule userdata_train:
+    input:
+        data=UD_DATA,
+        split=f"{UD}/split.h5",
+    output:
+        model=f"{UD}/model/model.pt",
+        meta=f"{UD}/model/model.json",
+        history=f"{UD}/model/history.h5",
+    log:
+        f"{LOGS}/userdata/train.log",
+    benchmark:
+        f"{BENCH}/userdata/train.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 1
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=minutes(30),
+    params:
+        variables=UD_CFG["variables"],
+        train=UD_MODEL_CFG.get("train", {}),
+        training=config["training"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+        resume=UD_RESUME,
+    script:
+        "../scripts/userdata_train.py"
+
+
+rule userdata_model_check:
+    input:
+        **UD_MODEL,
+        data=UD_DATA,
+        report=f"{UD}/dataset.json",
+    output:
+        f"{UD}/model_check.json",
+    log:
+        f"{LOGS}/userdata/model_check.log",
+    benchmark:
+        f"{BENCH}/userdata/model_check.tsv"
+    conda:
+        "../../envs/train.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        model=UD_MODEL_CFG,
+        variables=UD_CFG["variables"],
+    script:
+        "../scripts/userdata_model_check.py"
+
+
+rule userdata_evaluate:
+    input:
+        **UD_MODEL,
+        data=UD_DATA,
+        split=f"{UD}/split.h5",
+        check=f"{UD}/model_check.json",
+    output:
+        f"{UD}/outputs.h5",
+    log:
+        f"{LOGS}/userdata/evaluate.log",
+    benchmark:
+        f"{BENCH}/userdata/evaluate.tsv"
+    conda:
+        "../../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        model=UD_MODEL_CFG,
+        variables=UD_CFG["variables"],
+    script:
+        "../scripts/userdata_evaluate.py"
+
+
+rule userdata_probing:
+    input:
+        outputs=f"{UD}/outputs.h5",
+        observables=f"{UD}/observables.h5",
+    output:
+        ranking=f"{UD}/ranking.h5",
+        linear=f"{UD}/linear_probe.h5",
+        parsimony=f"{UD}/parsimony.csv",
+        headline=f"{UD}/headline_probing.json",
+    log:
+        f"{LOGS}/userdata/probing.log",
+    benchmark:
+        f"{BENCH}/userdata/probing.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        probing=config["interpret"]["probing"],
+        parsimony=config["representations"]["parsimony"],
+        reference=UD_CFG["reference"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_probing.py"
+
+
+rule userdata_representations:
+    input:
+        outputs=f"{UD}/outputs.h5",
+        observables=f"{UD}/observables.h5",
+    output:
+        representations=f"{UD}/representations.h5",
+        headline=f"{UD}/headline_representations.json",
+    log:
+        f"{LOGS}/userdata/representations.log",
+    benchmark:
+        f"{BENCH}/userdata/representations.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        n_components=UD_CFG["representations"]["n_components"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_representations.py"
+
+
+rule userdata_phase:
+    input:
+        f"{UD}/outputs.h5",
+    output:
+        phase=f"{UD}/phase.h5",
+        headline=f"{UD}/headline_phase.json",
+    log:
+        f"{LOGS}/userdata/phase.log",
+    benchmark:
+        f"{BENCH}/userdata/phase.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=minutes(10),
+    params:
+        bootstrap=UD_CFG["phase"]["bootstrap"],
+        reference=UD_CFG["reference"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_phase.py"
+
+
+rule userdata_concepts:
+    input:
+        **UD_MODEL,
+        data=UD_DATA,
+        outputs=f"{UD}/outputs.h5",
+        observables=f"{UD}/observables.h5",
+        check=f"{UD}/model_check.json",
+    output:
+        concepts=f"{UD}/concepts.h5",
+        headline=f"{UD}/headline_concepts.json",
+    log:
+        f"{LOGS}/userdata/concepts.log",
+    benchmark:
+        f"{BENCH}/userdata/concepts.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        model=UD_MODEL_CFG,
+        reference=UD_CFG["reference"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_concepts.py"
+
+
+rule userdata_confounder:
+    input:
+        **UD_MODEL,
+        data=UD_DATA,
+        outputs=f"{UD}/outputs.h5",
+    output:
+        confounder=f"{UD}/confounder.h5",
+        headline=f"{UD}/headline_confounder.json",
+    log:
+        f"{LOGS}/userdata/confounder.log",
+    benchmark:
+        f"{BENCH}/userdata/confounder.tsv"
+    conda:
+        "../../envs/interpret.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        model=UD_MODEL_CFG,
+        variables=UD_CFG["variables"],
+        confounder=UD_CFG["confounder"],
+        attributions=config["interpret"]["attributions"],
+        reference=UD_CFG["reference"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_confounder.py"
+
+
+rule plot_userdata_overview:
+    input:
+        ranking=f"{UD}/ranking.h5",
+        phase=f"{UD}/phase.h5",
+        concepts=f"{UD}/concepts.h5",
+        confounder=f"{UD}/confounder.h5",
+    output:
+        report(
+            f"{UD}/figures/overview.png",
+            caption="../report/userdata_overview.rst",
+            category="Your data",
+            subcategory=UD_CFG["name"],
+        ),
+    log:
+        f"{LOGS}/userdata/plot_overview.log",
+    benchmark:
+        f"{BENCH}/userdata/plot_overview.tsv"
+    conda:
+        "../../envs/plot.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=minutes(5),
+    params:
+        claims=CLAIMS,
+        reference=UD_CFG["reference"],
+    script:
+        "../scripts/plot_userdata_overview.py"
+
+
+rule userdata_summary:
+    input:
+        headlines=STAGE_HEADLINES["userdata"](),
+        figure=f"{UD}/figures/overview.png",
+    output:
+        json=f"{UD}/summary.json",
+        csv=f"{UD}/summary.csv",
+    log:
+        f"{LOGS}/userdata/summary.log",
+    benchmark:
+        f"{BENCH}/userdata/summary.tsv"
+    conda:
+        "../../envs/plot.yaml"
+    script:
+        "../scripts/userdata_summary.py"
