@@ -36,16 +36,43 @@ STAGE_TARGETS["userdata"] = (
 )
 
 
-rule userdata_dataset:
+rule userdata_check:
     input:
+        UD_OBS_FILES,
         data=UD_DATA,
     output:
-        split=f"{UD}/split.h5",
-        report=f"{UD}/dataset.json",
+        f"{UD}/check.json",
     log:
-        f"{LOGS}/userdata/dataset.log",
+        f"{LOGS}/userdata/check.log",
     benchmark:
-        f"{BENCH}/userdata/dataset.tsv"
+        f"{BENCH}/userdata/check.tsv"
+    conda:
+        "../../envs/train.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=minutes(30),
+    params:
+        variables=UD_CFG["variables"],
+        windows=UD_CFG.get("windows"),
+        split=UD_CFG["split"],
+        system=UD_CFG["system"],
+        observables=UD_CFG["observables"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_check.py"
+
+
+rule userdata_split:
+    input:
+        data=UD_DATA,
+        check=f"{UD}/check.json",
+    output:
+        f"{UD}/split.h5",
+    log:
+        f"{LOGS}/userdata/split.log",
+    benchmark:
+        f"{BENCH}/userdata/split.tsv"
     conda:
         "../../envs/train.yaml"
     resources:
@@ -58,14 +85,14 @@ rule userdata_dataset:
         name=UD_CFG["name"],
         seed=config["seed"],
     script:
-        "../scripts/userdata_dataset.py"
+        "../scripts/userdata_split.py"
 
 
 rule userdata_observables:
     input:
         UD_OBS_FILES,
         data=UD_DATA,
-        report=f"{UD}/dataset.json",
+        check=f"{UD}/check.json",
     output:
         f"{UD}/observables.h5",
     log:
@@ -85,10 +112,36 @@ rule userdata_observables:
         "../scripts/userdata_observables.py"
 
 
+rule userdata_model_check:
+    input:
+        **({} if UD_TRAINED else UD_MODEL),
+        data=UD_DATA,
+        check=f"{UD}/check.json",
+    output:
+        f"{UD}/model_check.json",
+    log:
+        f"{LOGS}/userdata/model_check.log",
+    benchmark:
+        f"{BENCH}/userdata/model_check.tsv"
+    conda:
+        "../../envs/train.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=minutes(10),
+    params:
+        model=UD_MODEL_CFG,
+        variables=UD_CFG["variables"],
+        name=UD_CFG["name"],
+        seed=config["seed"],
+    script:
+        "../scripts/userdata_model_check.py"
+
+
 rule userdata_train:
     input:
         data=UD_DATA,
         split=f"{UD}/split.h5",
+        model_check=f"{UD}/model_check.json",
     output:
         model=f"{UD}/model/model.pt",
         meta=f"{UD}/model/model.json",
@@ -113,29 +166,6 @@ rule userdata_train:
         resume=UD_RESUME,
     script:
         "../scripts/userdata_train.py"
-
-
-rule userdata_model_check:
-    input:
-        **UD_MODEL,
-        data=UD_DATA,
-        report=f"{UD}/dataset.json",
-    output:
-        f"{UD}/model_check.json",
-    log:
-        f"{LOGS}/userdata/model_check.log",
-    benchmark:
-        f"{BENCH}/userdata/model_check.tsv"
-    conda:
-        "../../envs/train.yaml"
-    resources:
-        mem_mb=4000,
-        runtime=minutes(10),
-    params:
-        model=UD_MODEL_CFG,
-        variables=UD_CFG["variables"],
-    script:
-        "../scripts/userdata_model_check.py"
 
 
 rule userdata_evaluate:

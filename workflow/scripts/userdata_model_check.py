@@ -7,4 +7,4 @@ from physlens.userdata.pipeline import check_model, model_files  # noqa: E402
 
 setup(snakemake)
 p, i = snakemake.params, snakemake.input
-check_model(p.model, model_files(i), i.data, p.variables, snakemake.output[0])
+check_model(p.model, model_files(i), i.data, p.variables, p.name, p.seed, snakemake.output[0])

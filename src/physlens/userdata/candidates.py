@@ -124,6 +124,18 @@ def _add(table: dict, meta: dict, cand: Candidate, values) -> None:
     meta[cand.name] = cand
 
 
+def _same_as_builtin(name: str, stored, computed, path) -> None:
+    """A stored variable named like a built-in observable must be that observable (a
+    Monte Carlo code's own energy, say); then the built-in one stands for both."""
+    diff = float(np.max(np.abs(np.asarray(stored, float) - computed)))
+    if diff > 1e-6 * max(1.0, float(np.max(np.abs(computed)))):
+        raise UserObservableError(
+            f"{path}: variable {name!r} differs from the built-in observable {name!r} computed "
+            f"from the configurations (by up to {diff:.3g}); rename it or list the precomputed "
+            "observables in userdata.variables.observables"
+        )
+
+
 def _builtins(data: UserDataset, system: str, table: dict, meta: dict) -> None:
     names = [n for n in registry.list_observables(system) if (system, n) not in _USER_REGISTERED]
     try:
@@ -165,6 +177,9 @@ def candidate_observables(
             ) from exc
         _add(table, meta, cand, _checked(values, data.n, what, data.path))
     for name, values in data.observables.items():
+        if name in table and meta[name].source == "builtin":
+            _same_as_builtin(name, values, table[name], data.path)
+            continue
         _add(table, meta, Candidate(name, "precomputed", f"{name} from {data.path}", "1"), values)
     for name, text in (cfg.get("expressions") or {}).items():
         what = f"{KEY}.expressions.{name} = {text!r}"

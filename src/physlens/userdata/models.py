@@ -69,7 +69,7 @@ class UserModel:
         return out.reshape(len(h)).double().numpy()
 
 
-def _registry_views(model) -> tuple[Callable | None, Callable | None]:
+def registry_views(model) -> tuple[Callable | None, Callable | None]:
     """hidden and head of a registry model: the lattice average the head reads (|.| for a
     Z2-odd phase CNN, times its order_scale) and its linear head."""
     from physlens.modeldata import hidden_layer
@@ -125,7 +125,7 @@ def _state_dict(path: Path, architecture: dict) -> UserModel:
             f"{KEY}.state_dict = {str(path)!r}: weights do not fit architecture "
             f"{architecture!r}: {exc}"
         ) from exc
-    return UserModel(model.eval(), str(path), "state_dict", *_registry_views(model))
+    return UserModel(model.eval(), str(path), "state_dict", *registry_views(model))
 
 
 def load_user_model(model_cfg: dict, files: dict) -> UserModel:
@@ -136,7 +136,7 @@ def load_user_model(model_cfg: dict, files: dict) -> UserModel:
         raise ModelFileError(f"{KEY}: model file {path} not found")
     if model_cfg.get("train"):
         model, _ = load_model(path, files["meta"], data_path=files.get("data"))
-        return UserModel(model, str(path), "trained", *_registry_views(model))
+        return UserModel(model, str(path), "trained", *registry_views(model))
     if model_cfg.get("torchscript"):
         if not zipfile.is_zipfile(path):
             raise ModelFileError(

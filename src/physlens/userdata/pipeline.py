@@ -1,11 +1,13 @@
 """The userdata stage's data and model steps as functions of paths and config slices (thin
-Snakemake scripts call these): check the data set and split it, compute the candidate
-observables, train a built-in architecture on it or check a user's model, and evaluate the
-model. The analyses of the evaluated model are :mod:`physlens.userdata.analysis_pipeline`.
+Snakemake scripts call these): check the user's inputs, split the data and compute the
+candidate observables, train a built-in architecture on it or take the user's model, and
+evaluate the model. The analyses of the evaluated model are
+:mod:`physlens.userdata.analysis_pipeline`.
 
-Seeds: derive_seed(config seed, "userdata", <name>, ...). Every output is written
-atomically, after every check has passed, so a bad input stops the job without touching
-what an earlier run computed.
+Bad input stops a check job (:func:`check_inputs`, :func:`check_model`) whose only output is
+its report; every job that writes results runs after them. Snakemake removes a job's old
+outputs before it runs, so this order is what keeps an earlier run's results in place when
+a changed input is bad. Seeds: derive_seed(config seed, "userdata", <name>, ...).
 """
 
 from __future__ import annotations
@@ -37,20 +39,63 @@ def stage_seed(seed: int, name: str, *keys) -> int:
     return derive_seed(seed, STAGE, name, *keys)
 
 
-def check_dataset(
-    data_path, variables: dict, windows, split: dict, name: str, seed: int, out_split, out_report
-) -> xr.Dataset:
-    """Check `data_path` against the contract, label it and split it (split.h5: part, label
-    and control per sample), and describe it in a JSON report."""
-    data = load_user_dataset(data_path, variables)
+def _labelled_split(data, windows, split: dict, name: str, seed: int):
     labels = class_labels(data, windows)
     part = split_parts(
         labels,
         split["val_fraction"],
         split["test_fraction"],
         rng(seed, STAGE, name, "split"),
-        where=str(data_path),
+        where=str(data.path),
     )
+    return labels, part
+
+
+def check_inputs(
+    data_path,
+    variables: dict,
+    windows,
+    split: dict,
+    system: str,
+    observables_cfg: dict,
+    name: str,
+    seed: int,
+    out_report,
+) -> dict:
+    """Everything about the data that can be wrong, checked before any result is written: the
+    contract, the labels and the split, and every candidate observable on every sample. The
+    report (JSON) describes the data; the later jobs that write split.h5 and observables.h5
+    then cannot fail on the same inputs and leave earlier results in place."""
+    from physlens.userdata.candidates import candidate_observables
+
+    data = load_user_dataset(data_path, variables)
+    labels, part = _labelled_split(data, windows, split, name, seed)
+    table, meta = candidate_observables(data, system, observables_cfg)
+    report = {
+        "file": str(data_path),
+        "sha256": sha256sum(data_path),
+        "n_samples": data.n,
+        "configurations": {
+            "variable": variables["configurations"],
+            "dims": list(data.dims),
+            "shape": list(data.configurations.shape),
+            "dtype": str(data.configurations.dtype),
+        },
+        "control": {"variable": data.control_name, "values": np.unique(data.control).tolist()},
+        "labels": "file" if data.labels is not None else "windows",
+        "class_counts": {str(c): int((labels == c).sum()) for c in (1, 0, -1)},
+        "parts": {p: int((part == code).sum()) for p, code in PARTS.items()},
+        "candidates": {n: meta[n].source for n in table},
+    }
+    write_json(out_report, report)
+    log.info("%s: %s", data_path, report)
+    return report
+
+
+def write_split(data_path, variables: dict, windows, split: dict, name: str, seed: int, out_split):
+    """split.h5: part (train, val, test), label and control per sample."""
+    data = load_user_dataset(data_path, variables)
+    labels, part = _labelled_split(data, windows, split, name, seed)
     ds = xr.Dataset(
         {
             "part": (
@@ -69,28 +114,7 @@ def check_dataset(
             control_name=data.control_name,
         ),
     )
-    report = {
-        "file": str(data_path),
-        "sha256": ds.attrs["data_sha256"],
-        "n_samples": data.n,
-        "configurations": {
-            "variable": variables["configurations"],
-            "dims": list(data.dims),
-            "shape": list(data.configurations.shape),
-            "dtype": str(data.configurations.dtype),
-        },
-        "control": {
-            "variable": data.control_name,
-            "values": np.unique(data.control).tolist(),
-        },
-        "labels": "file" if data.labels is not None else "windows",
-        "class_counts": {str(c): int((labels == c).sum()) for c in (1, 0, -1)},
-        "parts": {p: int((part == code).sum()) for p, code in PARTS.items()},
-        "precomputed_observables": list(data.observables),
-    }
     to_netcdf_atomic(ds, out_split)
-    write_json(out_report, report)
-    log.info("%s: %s", data_path, report)
     return ds
 
 
@@ -185,15 +209,33 @@ def model_files(inputs) -> dict:
     return {k: str(inputs.get(k)) for k in ("model", "meta", "data") if inputs.get(k) is not None}
 
 
-def check_model(model_cfg: dict, files: dict, data_path, variables: dict, out_json) -> dict:
-    """Load the model without unpickling and run it on the first configurations: it must take
-    their shape and return one logit each (JSON report: input shape, hidden/head views)."""
-    from physlens.userdata.models import check_fit, load_user_model
+def check_model(
+    model_cfg: dict, files: dict, data_path, variables: dict, name: str, seed: int, out_json
+) -> dict:
+    """Before any training or evaluation: the model (yours, loaded without unpickling, or the
+    architecture of userdata.model.train, freshly initialised) runs on the first
+    configurations, takes their shape and returns one logit each (JSON report: input shape,
+    hidden/head views)."""
+    from physlens.models import ArchitectureError
+    from physlens.training import seeded_model
+    from physlens.userdata.models import UserModel, check_fit, load_user_model, registry_views
 
     data = load_user_dataset(data_path, variables)
-    model = load_user_model(model_cfg, {**files, "data": data_path})
+    if model_cfg.get("train"):
+        arch = dict(model_cfg["train"]["architecture"])
+        try:
+            net = seeded_model(arch, stage_seed(seed, name, "model"))
+        except ArchitectureError as exc:
+            raise UserDataError(f"userdata.model.train.architecture: {exc}") from exc
+        model = UserModel(
+            net.eval(), "userdata.model.train.architecture", "train", *registry_views(net)
+        )
+    else:
+        model = load_user_model(model_cfg, {**files, "data": data_path})
     report = check_fit(model, data.inputs(slice(0, 8)), data_path)
-    report.update(source=model.source, sha256=sha256sum(model.source))
+    report["source"] = model.source
+    if not model_cfg.get("train"):
+        report["sha256"] = sha256sum(model.source)
     write_json(out_json, report)
     log.info("model check: %s", report)
     return report
