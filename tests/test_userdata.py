@@ -465,3 +465,128 @@ def test_module_config_keeps_the_defaults_under_the_users_keys(tmp_path):
         "userdata": {"data": "d.h5"},
     }
     assert user == {"seed": 2, "training": {"lr": 0.1}, "userdata": {"data": "d.h5"}}
+
+
+# --- a user's TorchScript model through every analysis ------------------------------------
+
+
+class AbsMagnetisation(nn.Module):
+    """A user's network whose decision is 8 (|M| - 1/2) exactly: hidden |M|, linear head."""
+
+    def forward(self, x):
+        return self.head(self.hidden(x))
+
+    @torch.jit.export
+    def hidden(self, x):
+        return x.mean(dim=(-2, -1)).abs().unsqueeze(-1)
+
+    @torch.jit.export
+    def head(self, h):
+        return 8.0 * (h.squeeze(-1) - 0.5)
+
+
+def test_a_users_torchscript_model_runs_through_every_analysis(
+    tmp_path, monkeypatch, minimal_config
+):
+    """Known answers: the logit is a strictly increasing function of |M|, so |M| (and its exact
+    equivalent M^2) ranks first with |rho| = 1; the knob of |M| moves the hidden unit by
+    exactly one per unit of |M|, so dlogit/d|M| = 8; the gradient of |M| is the same at every
+    site, so no region of the lattice is enriched."""
+    from physlens.userdata import analysis_pipeline as A
+    from physlens.userdata import pipeline as P
+
+    monkeypatch.chdir(tmp_path)
+    s, _ = _ising_like(n=200, seed=4)
+    m = np.abs(s.mean(axis=(1, 2)))
+    T = np.round(2.5 - m, 1)  # ordered at low T
+    _write("d.h5", configurations=(("sample", "y", "x"), s), temperature=("sample", T))
+    torch.jit.save(torch.jit.script(AbsMagnetisation()), "net.ts")
+    cfg = {k: v for k, v in minimal_config.items() if k in ("seed", "ising")}
+    cfg["userdata"] = {
+        "name": "mine",
+        "data": "d.h5",
+        "system": "ising",
+        "windows": {"low_max": 1.8, "high_min": 2.2},
+        "model": {"torchscript": "net.ts"},
+        "reference": {"observable": "abs_magnetization", "confounder_free": True},
+    }
+    cfg = validate_config(cfg)
+    ud, seed = cfg["userdata"], cfg["seed"]
+    var, files = ud["variables"], {"model": "net.ts", "data": "d.h5"}
+    P.check_inputs(
+        "d.h5",
+        var,
+        ud["windows"],
+        ud["split"],
+        "ising",
+        ud["observables"],
+        "mine",
+        seed,
+        "check.json",
+    )
+    P.write_split("d.h5", var, ud["windows"], ud["split"], "mine", seed, "split.h5")
+    P.compute_candidates("d.h5", var, "ising", ud["observables"], "obs.h5")
+    report = P.check_model(ud["model"], files, "d.h5", var, "mine", seed, "model_check.json")
+    assert report["hidden"] and report["head"]
+    out = P.evaluate_model(
+        ud["model"], files, "d.h5", var, "split.h5", "model_check.json", "out.h5"
+    )
+    assert int(out["analysed"].sum()) == 200  # a user's model: every sample
+    ranking, _ = A.run_probing(
+        "out.h5",
+        "obs.h5",
+        cfg["interpret"]["probing"],
+        cfg["representations"]["parsimony"],
+        ud["reference"],
+        "mine",
+        seed,
+        "ranking.h5",
+        "linear.h5",
+        "parsimony.csv",
+        "h1.json",
+    )
+    top = {str(o) for o in ranking.observable.values[ranking["rank"].values == 1]}
+    assert top == {"abs_magnetization", "magnetization_squared"}
+    assert float(ranking.sel(observable="abs_magnetization").abs_spearman) == pytest.approx(1.0)
+    conc = A.run_concepts(
+        "out.h5",
+        "obs.h5",
+        ud["model"],
+        files,
+        "model_check.json",
+        ud["reference"],
+        "mine",
+        seed,
+        "concepts.h5",
+        "h2.json",
+    )
+    assert float(conc.effect_mean.sel(observable="abs_magnetization")) == pytest.approx(
+        8.0, rel=1e-5
+    )
+    conf = A.run_confounder(
+        ud["model"],
+        files,
+        "d.h5",
+        var,
+        "out.h5",
+        ud["confounder"],
+        cfg["interpret"]["attributions"],
+        ud["reference"],
+        "mine",
+        seed,
+        "conf.h5",
+        "h3.json",
+    )
+    assert float(conf.enrichment.max()) == pytest.approx(1.0, abs=1e-4)
+    A.run_phase("out.h5", 20, ud["reference"], "mine", seed, "phase.h5", "h4.json")
+    A.run_representations("out.h5", "obs.h5", 4, "mine", seed, "repr.h5", "h5.json")
+    import json
+
+    records = [r for f in ("h1.json", "h2.json", "h3.json") for r in json.load(open(f))["records"]]
+    judged = {r["name"]: r["status"] for r in records if r["status"] != "info"}
+    assert judged == {
+        "userdata.mine.abs_spearman[abs_magnetization]": "met",
+        "userdata.mine.expected_ranks_first": "met",
+        "userdata.mine.knob_follows_data[abs_magnetization]": "met",
+        "userdata.mine.confounder_flagged": "met",
+    }

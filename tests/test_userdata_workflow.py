@@ -108,9 +108,9 @@ def _nan_data(workdir: Path) -> str:
 
 
 def _raising_observable(workdir: Path) -> str:
-    path = workdir / "potts_observables.py"
+    path = workdir / "observables_potts.py"
     path.write_text(path.read_text() + "\n\ndef order_parameter(x):\n    raise ValueError('bad')\n")
-    return "userdata.observables.functions: potts_observables.py:order_parameter raised ValueError: bad"
+    return "userdata.observables.functions: observables_potts.py:order_parameter raised ValueError: bad"
 
 
 def _wrong_shape_model(workdir: Path) -> str:
@@ -135,3 +135,38 @@ def test_bad_input_stops_with_one_message_and_keeps_the_results(potts_run, tmp_p
     assert proc.returncode != 0
     assert expected in logs, logs[-3000:] + out[-3000:]
     assert _results(workdir) == before
+
+
+@pytest.mark.slow
+def test_the_main_workflow_has_userdata_jobs_only_with_the_block(tmp_path):
+    """The default config plans no userdata job; a config with the block plans the stage's
+    jobs (dry run), and the run-wide summary collects its headlines."""
+    import yaml
+
+    workdir = copy_workflow(tmp_path)
+    plain = run_snakemake(workdir, "-n", "--cores", "1", timeout=TIMEOUT_S)
+    assert "userdata_" not in plain.stdout + plain.stderr
+    r = np.random.default_rng(0)
+    xr.Dataset(
+        {
+            "configurations": (("sample", "y", "x"), r.choice([-1, 1], (40, 4, 4)).astype(np.int8)),
+            "temperature": ("sample", np.repeat([1.0, 3.0], 20)),
+        }
+    ).to_netcdf(workdir / "mine.h5", engine="h5netcdf")
+    block = {
+        "userdata": {
+            "name": "mine",
+            "data": "mine.h5",
+            "system": "ising",
+            "windows": {"low_max": 1.5, "high_min": 2.5},
+            "model": {"train": {"architecture": {"name": "phase_cnn", "channels": [2]}}},
+        }
+    }
+    (workdir / "mine.yaml").write_text(yaml.safe_dump(block))
+    # the target before --configfile, which takes every argument after it
+    planned = run_snakemake(
+        workdir, "results/summary.json", "-n", "--cores", "1", "--configfile", "mine.yaml"
+    )
+    out = planned.stdout + planned.stderr
+    for rule in ("userdata_check", "userdata_train", "userdata_probing", "userdata_confounder"):
+        assert f"rule {rule}:" in out, out[-3000:]
