@@ -513,17 +513,10 @@ def test_a_users_torchscript_model_runs_through_every_analysis(
     cfg = validate_config(cfg)
     ud, seed = cfg["userdata"], cfg["seed"]
     var, files = ud["variables"], {"model": "net.ts", "data": "d.h5"}
-    P.check_inputs(
-        "d.h5",
-        var,
-        ud["windows"],
-        ud["split"],
-        "ising",
-        ud["observables"],
-        "mine",
-        seed,
-        "check.json",
-    )
+    args = ("d.h5", var, ud["windows"], ud["split"], "ising", ud["observables"])
+    P.check_inputs(*args, ud["reference"], "mine", seed, "check.json")
+    with pytest.raises(UserDataError, match="userdata.reference.observable = 'nope' is not a"):
+        P.check_inputs(*args, {"observable": "nope"}, "mine", seed, "other.json")
     P.write_split("d.h5", var, ud["windows"], ud["split"], "mine", seed, "split.h5")
     P.compute_candidates("d.h5", var, "ising", ud["observables"], "obs.h5")
     report = P.check_model(ud["model"], files, "d.h5", var, "mine", seed, "model_check.json")

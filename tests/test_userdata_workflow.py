@@ -130,7 +130,7 @@ def test_bad_input_stops_with_one_message_and_keeps_the_results(potts_run, tmp_p
     proc = run_snakemake(workdir, "--cores", "2", check=False, timeout=TIMEOUT_S)
     out = proc.stdout + proc.stderr
     logs = "".join(
-        p.read_text() for p in (workdir / "results" / "logs" / "userdata").glob("*check.log")
+        p.read_text() for p in (workdir / "results" / "logs" / "userdata").rglob("*check.log")
     )
     assert proc.returncode != 0
     assert expected in logs, logs[-3000:] + out[-3000:]
@@ -170,3 +170,15 @@ def test_the_main_workflow_has_userdata_jobs_only_with_the_block(tmp_path):
     out = planned.stdout + planned.stderr
     for rule in ("userdata_check", "userdata_train", "userdata_probing", "userdata_confounder"):
         assert f"rule {rule}:" in out, out[-3000:]
+
+
+@pytest.mark.slow
+def test_the_module_run_makes_the_report(potts_run):
+    """snakemake --report in the importing workflow: the stage's figure in its category, with
+    the caption's measured numbers."""
+    workdir, _ = potts_run
+    run_snakemake(workdir, "--report", "report.html", timeout=TIMEOUT_S)
+    html = (workdir / "report.html").read_text()
+    assert "Your data" in html and "runs as a Snakemake module" in html
+    # the caption's measured numbers, with reference and verdict
+    assert "userdata.potts.critical_temperature = 1.0" in html and "MET" in html

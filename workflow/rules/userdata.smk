@@ -11,6 +11,9 @@ UD_DATA = UD_CFG["data"]
 UD_MODEL_CFG = UD_CFG["model"]
 UD_TRAINED = "train" in UD_MODEL_CFG
 UD_RESUME = f"{RESULTS}/.resume/userdata/{UD_CFG['name']}"
+# Logs and benchmarks by name too: a workflow may import the module once per data set.
+UD_LOGS = f"{LOGS}/userdata/{UD_CFG['name']}"
+UD_BENCH = f"{BENCH}/userdata/{UD_CFG['name']}"
 # The model the analyses read: trained here (weights and metadata) or your file.
 UD_MODEL = (
     {"model": f"{UD}/model/model.pt", "meta": f"{UD}/model/model.json"}
@@ -43,9 +46,9 @@ rule userdata_check:
     output:
         f"{UD}/check.json",
     log:
-        f"{LOGS}/userdata/check.log",
+        f"{UD_LOGS}/check.log",
     benchmark:
-        f"{BENCH}/userdata/check.tsv"
+        f"{UD_BENCH}/check.tsv"
     conda:
         "../../envs/train.yaml"
     resources:
@@ -57,6 +60,7 @@ rule userdata_check:
         split=UD_CFG["split"],
         system=UD_CFG["system"],
         observables=UD_CFG["observables"],
+        reference=UD_CFG["reference"],
         name=UD_CFG["name"],
         seed=config["seed"],
     script:
@@ -70,9 +74,9 @@ rule userdata_split:
     output:
         f"{UD}/split.h5",
     log:
-        f"{LOGS}/userdata/split.log",
+        f"{UD_LOGS}/split.log",
     benchmark:
-        f"{BENCH}/userdata/split.tsv"
+        f"{UD_BENCH}/split.tsv"
     conda:
         "../../envs/train.yaml"
     resources:
@@ -96,9 +100,9 @@ rule userdata_observables:
     output:
         f"{UD}/observables.h5",
     log:
-        f"{LOGS}/userdata/observables.log",
+        f"{UD_LOGS}/observables.log",
     benchmark:
-        f"{BENCH}/userdata/observables.tsv"
+        f"{UD_BENCH}/observables.tsv"
     conda:
         "../../envs/train.yaml"
     resources:
@@ -120,9 +124,9 @@ rule userdata_model_check:
     output:
         f"{UD}/model_check.json",
     log:
-        f"{LOGS}/userdata/model_check.log",
+        f"{UD_LOGS}/model_check.log",
     benchmark:
-        f"{BENCH}/userdata/model_check.tsv"
+        f"{UD_BENCH}/model_check.tsv"
     conda:
         "../../envs/train.yaml"
     resources:
@@ -147,9 +151,9 @@ rule userdata_train:
         meta=f"{UD}/model/model.json",
         history=f"{UD}/model/history.h5",
     log:
-        f"{LOGS}/userdata/train.log",
+        f"{UD_LOGS}/train.log",
     benchmark:
-        f"{BENCH}/userdata/train.tsv"
+        f"{UD_BENCH}/train.tsv"
     conda:
         "../../envs/train.yaml"
     threads: 1
@@ -177,9 +181,9 @@ rule userdata_evaluate:
     output:
         f"{UD}/outputs.h5",
     log:
-        f"{LOGS}/userdata/evaluate.log",
+        f"{UD_LOGS}/evaluate.log",
     benchmark:
-        f"{BENCH}/userdata/evaluate.tsv"
+        f"{UD_BENCH}/evaluate.tsv"
     conda:
         "../../envs/train.yaml"
     threads: 1
@@ -203,9 +207,9 @@ rule userdata_probing:
         parsimony=f"{UD}/parsimony.csv",
         headline=f"{UD}/headline_probing.json",
     log:
-        f"{LOGS}/userdata/probing.log",
+        f"{UD_LOGS}/probing.log",
     benchmark:
-        f"{BENCH}/userdata/probing.tsv"
+        f"{UD_BENCH}/probing.tsv"
     conda:
         "../../envs/interpret.yaml"
     threads: 1
@@ -230,9 +234,9 @@ rule userdata_representations:
         representations=f"{UD}/representations.h5",
         headline=f"{UD}/headline_representations.json",
     log:
-        f"{LOGS}/userdata/representations.log",
+        f"{UD_LOGS}/representations.log",
     benchmark:
-        f"{BENCH}/userdata/representations.tsv"
+        f"{UD_BENCH}/representations.tsv"
     conda:
         "../../envs/interpret.yaml"
     resources:
@@ -253,9 +257,9 @@ rule userdata_phase:
         phase=f"{UD}/phase.h5",
         headline=f"{UD}/headline_phase.json",
     log:
-        f"{LOGS}/userdata/phase.log",
+        f"{UD_LOGS}/phase.log",
     benchmark:
-        f"{BENCH}/userdata/phase.tsv"
+        f"{UD_BENCH}/phase.tsv"
     conda:
         "../../envs/interpret.yaml"
     resources:
@@ -281,9 +285,9 @@ rule userdata_concepts:
         concepts=f"{UD}/concepts.h5",
         headline=f"{UD}/headline_concepts.json",
     log:
-        f"{LOGS}/userdata/concepts.log",
+        f"{UD_LOGS}/concepts.log",
     benchmark:
-        f"{BENCH}/userdata/concepts.tsv"
+        f"{UD_BENCH}/concepts.tsv"
     conda:
         "../../envs/interpret.yaml"
     threads: 1
@@ -308,9 +312,9 @@ rule userdata_confounder:
         confounder=f"{UD}/confounder.h5",
         headline=f"{UD}/headline_confounder.json",
     log:
-        f"{LOGS}/userdata/confounder.log",
+        f"{UD_LOGS}/confounder.log",
     benchmark:
-        f"{BENCH}/userdata/confounder.tsv"
+        f"{UD_BENCH}/confounder.tsv"
     conda:
         "../../envs/interpret.yaml"
     threads: 1
@@ -343,9 +347,9 @@ rule plot_userdata_overview:
             subcategory=UD_CFG["name"],
         ),
     log:
-        f"{LOGS}/userdata/plot_overview.log",
+        f"{UD_LOGS}/plot_overview.log",
     benchmark:
-        f"{BENCH}/userdata/plot_overview.tsv"
+        f"{UD_BENCH}/plot_overview.tsv"
     conda:
         "../../envs/plot.yaml"
     resources:
@@ -366,9 +370,9 @@ rule userdata_summary:
         json=f"{UD}/summary.json",
         csv=f"{UD}/summary.csv",
     log:
-        f"{LOGS}/userdata/summary.log",
+        f"{UD_LOGS}/summary.log",
     benchmark:
-        f"{BENCH}/userdata/summary.tsv"
+        f"{UD_BENCH}/summary.tsv"
     conda:
         "../../envs/plot.yaml"
     script:

@@ -14,6 +14,7 @@ check_inputs(
     p.split,
     p.system,
     p.observables,
+    p.reference,
     p.name,
     p.seed,
     snakemake.output[0],

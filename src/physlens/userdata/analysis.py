@@ -123,6 +123,9 @@ def concept_knobs(
         amounts = np.linspace(-np.ptp(q), np.ptp(q), SWEEP_POINTS)
         sweeps, flips = {}, {}
         for cls in (1, 0):
+            if not (labels == cls).any():  # no analysed sample of the class to start from
+                sweeps[cls], flips[cls] = np.full(len(amounts), np.nan), float("nan")
+                continue
             h0 = H[labels == cls].mean(axis=0)
             sweeps[cls] = head(h0[None, :] + amounts[:, None] * b[None, :])
             flips[cls] = _sweep_flip(amounts, sweeps[cls])

@@ -21,8 +21,9 @@ def _net(name: str) -> str:
     return f"{STAGE}.{name}"
 
 
-def _source(reference: dict, default: str) -> str:
-    return reference.get("source") or default
+def _source(reference: dict, key: str) -> str:
+    """Why the reference holds (userdata.reference.<key>_source), else the config key."""
+    return reference.get(f"{key}_source") or f"userdata.reference.{key}"
 
 
 def probing_headlines(ranking, linear, parsimony, reference: dict, name: str) -> list[dict]:
@@ -46,7 +47,7 @@ def probing_headlines(ranking, linear, parsimony, reference: dict, name: str) ->
     expected = reference.get("observable")
     if expected:
         row = ranking.sel(observable=expected)
-        src = _source(reference, "userdata.reference.observable")
+        src = _source(reference, "observable")
         recs += [
             _headline(
                 f"{net}.abs_spearman[{expected}]",
@@ -116,7 +117,7 @@ def phase_headlines(result: dict, reference: dict, control_name: str, name: str)
             reference=float(reference["critical"]),
             tolerance=float(reference["critical_tolerance"]),
             tolerance_kind=reference["critical_tolerance_kind"],
-            reference_source=_source(reference, "userdata.reference.critical"),
+            reference_source=_source(reference, "critical"),
         )
     return [
         _headline(

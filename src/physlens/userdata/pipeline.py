@@ -58,6 +58,7 @@ def check_inputs(
     split: dict,
     system: str,
     observables_cfg: dict,
+    reference: dict,
     name: str,
     seed: int,
     out_report,
@@ -71,6 +72,12 @@ def check_inputs(
     data = load_user_dataset(data_path, variables)
     labels, part = _labelled_split(data, windows, split, name, seed)
     table, meta = candidate_observables(data, system, observables_cfg)
+    expected = reference.get("observable")
+    if expected and expected not in table:
+        raise UserDataError(
+            f"userdata.reference.observable = {expected!r} is not a candidate observable of "
+            f"{data_path} (candidates: {', '.join(table)})"
+        )
     report = {
         "file": str(data_path),
         "sha256": sha256sum(data_path),
