@@ -583,3 +583,29 @@ def test_a_users_torchscript_model_runs_through_every_analysis(
         "userdata.mine.knob_follows_data[abs_magnetization]": "met",
         "userdata.mine.confounder_flagged": "met",
     }
+
+
+def test_the_examples_potts_sampler_has_the_exact_energy_of_a_small_lattice():
+    """The example's heat bath against exact enumeration: on the 2x2 torus (3^4 states) the
+    mean energy per site at beta = 1 is a finite sum; 4000 independent chains after 40
+    sweeps must match it within 4 standard errors."""
+    import importlib.util
+    import itertools
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "potts_data", ROOT / "docs" / "examples" / "own-data" / "potts_data.py"
+    )
+    potts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(potts)
+    states = np.array(list(itertools.product(range(3), repeat=4)), np.int8).reshape(-1, 2, 2)
+    e = potts.energy_per_site(states)
+    w = np.exp(-4 * e)  # beta = 1, N = 4 sites: exp(-beta N E/N)
+    exact = float((w * e).sum() / w.sum())
+    ds = potts.sample_potts(2, [1.0], samples=4000, sweeps=40, seed=3)
+    measured = ds["energy"].values
+    assert abs(measured.mean() - exact) < 4 * measured.std() / np.sqrt(len(measured))
+    # the stored unit vectors are the states' (cos, sin) of 2 pi s / 3
+    angle = np.arctan2(ds["configurations"][:, 1], ds["configurations"][:, 0]) % (2 * np.pi)
+    assert np.allclose(np.round(angle / (2 * np.pi / 3)) * 2 * np.pi / 3, angle, atol=1e-5)
