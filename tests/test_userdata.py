@@ -334,6 +334,36 @@ def test_traced_registry_model_and_state_dict_round_trip(tmp_path):
     assert report["hidden"] and report["head"]  # the phase CNN's pooled |features| and head
 
 
+def test_an_exported_program_round_trips_and_is_explained(tmp_path):
+    """torch.export (the successor of TorchScript): logits kept for any batch size, a foreign
+    shape named, and the explainers' gradients flow through it."""
+    from physlens.interpret import attributions
+
+    torch.manual_seed(2)
+    net = build_model(ARCH).eval()
+    x = _x()
+    batch = torch.export.Dim("batch")
+    program = torch.export.export(net, (torch.as_tensor(x[:3]),), dynamic_shapes=({0: batch},))
+    path = tmp_path / "net.pt2"
+    torch.export.save(program, str(path))
+    m = models.load_user_model({"exported": str(path)}, {"model": str(path)})
+    with torch.no_grad():
+        expected = net(torch.as_tensor(x)).double().numpy()
+    assert np.allclose(m.logit(x), expected, atol=1e-6)
+    assert models.check_fit(m, x, "d.h5")["hidden"] is False
+    a, _ = attributions.attribute(m.module, x[:4], "saliency")
+    net_a, _ = attributions.attribute(net, x[:4], "saliency")
+    assert np.allclose(a.numpy(), net_a.numpy(), atol=1e-6)
+    with pytest.raises(models.ModelInputError, match=r"net.pt2: the model does not take"):
+        models.check_fit(m, x[:, :1], "d.h5")
+    junk = tmp_path / "junk.pt2"
+    torch.save(net.state_dict(), junk)
+    with pytest.raises(
+        ModelFileError, match=r"userdata.model.exported = .*junk.pt2.*not a program"
+    ):
+        models.load_user_model({"exported": str(junk)}, {"model": str(junk)})
+
+
 def test_pickles_and_mismatched_weights_are_refused(tmp_path):
     net = build_model(ARCH)
     pickled = tmp_path / "pickled.pt"
@@ -427,13 +457,13 @@ def _with_userdata(minimal_config, **block):
     [
         (
             {"model": {"train": {"architecture": ARCH}, "torchscript": "m.ts"}},
-            "give one of train, torchscript, state_dict",
+            "give one of train, torchscript, exported, state_dict",
         ),
         ({"model": {"state_dict": "w.pt"}}, "state_dict and architecture go together"),
         ({"model": {"torchscript": "m.ts"}, "variables": {"labels": "y"}}, "not both"),
         (
             {"model": {"torchscript": "m.ts"}, "confounder": {"explainers": ["lrp"]}},
-            "need a model built of physlens layers",
+            "need a model built of torch layers",
         ),
         (
             {

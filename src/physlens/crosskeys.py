@@ -410,9 +410,11 @@ def _userdata_errors(cfg: dict) -> list[str]:
         return []
     errors = []
     model = ud.get("model", {})
-    sources = [k for k in ("train", "torchscript", "state_dict") if k in model]
+    sources = [k for k in ("train", "torchscript", "exported", "state_dict") if k in model]
     if len(sources) > 1:
-        errors.append(f"userdata.model: give one of train, torchscript, state_dict, not {sources}")
+        errors.append(
+            f"userdata.model: give one of train, torchscript, exported, state_dict, not {sources}"
+        )
     if ("state_dict" in model) != ("architecture" in model):
         errors.append(
             "userdata.model: state_dict and architecture go together (the registry architecture "
@@ -435,10 +437,11 @@ def _userdata_errors(cfg: dict) -> list[str]:
     if obs.get("functions") and not obs.get("module"):
         errors.append("userdata.observables.functions: set userdata.observables.module too")
     needs_layers = sorted({"lrp", "deeplift"} & set(ud.get("confounder", {}).get("explainers", [])))
-    if "torchscript" in model and needs_layers:
+    if ("torchscript" in model or "exported" in model) and needs_layers:
         errors.append(
             f"userdata.confounder.explainers = {needs_layers}: these need a model built of "
-            "physlens layers, not TorchScript (use integrated_gradients, saliency, smoothgrad)"
+            "torch layers, not a TorchScript or exported program (use integrated_gradients, "
+            "saliency, smoothgrad)"
         )
     return errors
 

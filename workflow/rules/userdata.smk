@@ -18,7 +18,11 @@ UD_BENCH = f"{BENCH}/userdata/{UD_CFG['name']}"
 UD_MODEL = (
     {"model": f"{UD}/model/model.pt", "meta": f"{UD}/model/model.json"}
     if UD_TRAINED
-    else {"model": UD_MODEL_CFG.get("torchscript") or UD_MODEL_CFG.get("state_dict")}
+    else {
+        "model": UD_MODEL_CFG.get("torchscript")
+        or UD_MODEL_CFG.get("exported")
+        or UD_MODEL_CFG.get("state_dict")
+    }
 )
 # Your observable module, when it is a file: a change to it recomputes the candidates.
 UD_OBS_MODULE = UD_CFG["observables"].get("module", "")

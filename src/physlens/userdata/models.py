@@ -1,11 +1,13 @@
 """A user's network on a user's data: loading it without unpickling anything, checking that
 it takes the data's configurations, and the views the analyses need.
 
-Three sources (config userdata.model): a model physlens trained through config (model.pt
+Four sources (config userdata.model): a model physlens trained through config (model.pt
 and model.json of :mod:`physlens.modelfiles`, checksums checked); a TorchScript archive
-(``torch.jit.save``), loaded with ``torch.jit.load``; or a state dict with an architecture of
-the model registry (:mod:`physlens.models`), loaded with ``torch.load(weights_only=True)``.
-A pickled module is refused: unpickling runs arbitrary code.
+(``torch.jit.save``), loaded with ``torch.jit.load``; a program of ``torch.export.save``
+(``.pt2``, the successor of TorchScript), loaded with ``torch.export.load``; or a state dict
+with an architecture of the model registry (:mod:`physlens.models`), loaded with
+``torch.load(weights_only=True)``. A pickled module is refused: unpickling runs arbitrary
+code.
 
 Every model returns the decision logit, (n,) or (n, 1), for configurations (n, ...). Where
 the analyses can also see the hidden layer the decision is read from (``hidden(x)`` -> (n, d))
@@ -106,6 +108,28 @@ def _torchscript(path: Path) -> UserModel:
     return UserModel(module.eval(), str(path), "torchscript", *views)
 
 
+class _Exported(torch.nn.Module):
+    """An exported program's module behind a plain module: the explainers switch a model to
+    evaluation mode, which an exported module refuses (it was exported in one mode)."""
+
+    def __init__(self, module):
+        super().__init__()
+        object.__setattr__(self, "program", module)  # not a child: eval() must not reach it
+
+    def forward(self, x):
+        return self.program(x)
+
+
+def _exported(path: Path) -> UserModel:
+    try:
+        program = torch.export.load(str(path))
+    except Exception as exc:  # torch raises several types for a file that is not a program
+        raise ModelFileError(
+            f"{KEY}.exported = {str(path)!r}: not a program of torch.export.save: {exc}"
+        ) from exc
+    return UserModel(_Exported(program.module()), str(path), "exported")
+
+
 def _state_dict(path: Path, architecture: dict) -> UserModel:
     try:
         model = build_model(dict(architecture))
@@ -144,6 +168,8 @@ def load_user_model(model_cfg: dict, files: dict) -> UserModel:
                 "torch.jit.save)"
             )
         return _torchscript(path)
+    if model_cfg.get("exported"):
+        return _exported(path)
     return _state_dict(path, model_cfg["architecture"])
 
 
