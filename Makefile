@@ -19,7 +19,7 @@ GPU_SLOTS ?= $(shell n=$$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); [ "$$n" -
 # `slurm` extra in pyproject.toml): only the SLURM tests put it on PYTHONPATH.
 SLURM_PLUGIN := $(VENV)/slurm-plugin
 
-.PHONY: setup setup-slurm run test lint report lock readme-table clean-venv gpu-check job-times
+.PHONY: setup setup-slurm run test lint report lock readme-table clean-venv gpu-check job-times own-data
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ run: $(STAMP)
 
 test: $(STAMP) $(SLURM_PLUGIN)/.installed
 	$(BIN)/python -m pytest
+
+# physlens as a Snakemake module on data it does not make (docs/examples/own-data).
+own-data: $(STAMP)
+	cd docs/examples/own-data && $(CURDIR)/$(BIN)/snakemake --cores $(CORES) $(SMK_ARGS)
 
 # GPU readiness: training rules on CUDA vs CPU, CUDA throughput (exits 3 without a GPU).
 gpu-check: $(STAMP)

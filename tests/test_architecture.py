@@ -45,6 +45,7 @@ STAGES = (
     "physlens.ising",
     "physlens.siamese",
     "physlens.invariants",
+    "physlens.userdata",
 )
 FIGURE_LIBRARIES = ("matplotlib", "seaborn")
 PLOTS = "physlens.plots"

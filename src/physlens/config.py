@@ -246,6 +246,24 @@ def read_yaml(path: str | Path):
         raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
 
 
+def module_config(module_cfg: dict | None, defaults_file: str | Path) -> dict:
+    """The config of physlens used as a Snakemake module: the embedded defaults
+    (`defaults_file`, config/config.yaml) with the importing workflow's `module_cfg` merged on
+    top, key by key at every level, as Snakemake merges config files; neither input is
+    changed."""
+    merged = read_yaml(defaults_file) or {}
+
+    def merge(into: dict, new: dict) -> None:
+        for k, v in new.items():
+            if isinstance(v, dict) and isinstance(into.get(k), dict):
+                merge(into[k], v)
+            else:
+                into[k] = copy.deepcopy(v)
+
+    merge(merged, dict(module_cfg or {}))
+    return merged
+
+
 def load_config(path: str | Path) -> dict:
     """Read a YAML config file and validate it."""
     return validate_config(read_yaml(path) or {})

@@ -402,6 +402,50 @@ def _gnn_errors(config: dict) -> list[str]:
     return errors
 
 
+def _userdata_errors(cfg: dict) -> list[str]:
+    """The userdata block: one model source, one label source, a split that leaves a train
+    part, and explainers a TorchScript model can take."""
+    ud = cfg.get("userdata")
+    if not ud:
+        return []
+    errors = []
+    model = ud.get("model", {})
+    sources = [k for k in ("train", "torchscript", "exported", "state_dict") if k in model]
+    if len(sources) > 1:
+        errors.append(
+            f"userdata.model: give one of train, torchscript, exported, state_dict, not {sources}"
+        )
+    if ("state_dict" in model) != ("architecture" in model):
+        errors.append(
+            "userdata.model: state_dict and architecture go together (the registry architecture "
+            "the weights fit)"
+        )
+    has_labels = "labels" in ud.get("variables", {})
+    if has_labels == ("windows" in ud):
+        errors.append(
+            "userdata: give either variables.labels (labels in the data file) or windows "
+            "(labels from the control), not " + ("both" if has_labels else "neither")
+        )
+    errors += _windows_errors("userdata.windows", ud.get("windows", {}), "low_max", "high_min")
+    split = ud.get("split", {})
+    if split and split["val_fraction"] + split["test_fraction"] >= 1:
+        errors.append(
+            f"userdata.split: val_fraction + test_fraction = "
+            f"{split['val_fraction'] + split['test_fraction']:g} leaves no training samples"
+        )
+    obs = ud.get("observables", {})
+    if obs.get("functions") and not obs.get("module"):
+        errors.append("userdata.observables.functions: set userdata.observables.module too")
+    needs_layers = sorted({"lrp", "deeplift"} & set(ud.get("confounder", {}).get("explainers", [])))
+    if ("torchscript" in model or "exported" in model) and needs_layers:
+        errors.append(
+            f"userdata.confounder.explainers = {needs_layers}: these need a model built of "
+            "torch layers, not a TorchScript or exported program (use integrated_gradients, "
+            "saliency, smoothgrad)"
+        )
+    return errors
+
+
 def cross_key_errors(cfg: dict) -> list[str]:
     """Every check that relates two or more keys, so none waits for the job that needs it."""
     ising = cfg.get("ising", {})
@@ -417,6 +461,7 @@ def cross_key_errors(cfg: dict) -> list[str]:
         + _scinet_errors(cfg)
         + _ccnn_errors(cfg)
         + _gnn_errors(cfg)
+        + _userdata_errors(cfg)
         + _windows_errors(
             "unsupervised.clusters",
             cfg.get("unsupervised", {}).get("clusters", {}),

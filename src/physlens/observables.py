@@ -59,13 +59,22 @@ def register_system(name: str, input_kind: str, validate: Callable[[np.ndarray],
     _OBSERVABLES.setdefault(name, {})
 
 
-def register_observable(name: str, system: str = "ising", description: str = "", unit: str = "1"):
-    """Decorator registering ``function(configs) -> (n,)`` as observable `name` of `system`."""
+def register_observable(
+    name: str,
+    system: str = "ising",
+    description: str = "",
+    unit: str = "1",
+    replace: bool = False,
+):
+    """Decorator registering ``function(configs) -> (n,)`` as observable `name` of `system`.
+
+    `replace` lets a user's observable module, loaded again in the same process, take the
+    place of its earlier registration."""
     if system not in _SYSTEMS:
         raise KeyError(f"unknown system {system!r}: register it first (known: {list_systems()})")
 
     def decorate(function):
-        if name in _OBSERVABLES[system]:
+        if name in _OBSERVABLES[system] and not replace:
             raise ValueError(f"observable {name!r} is already registered for system {system!r}")
         _OBSERVABLES[system][name] = Observable(name, system, function, description, unit)
         return function

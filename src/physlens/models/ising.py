@@ -53,17 +53,25 @@ class PhaseCNN(nn.Module):
     as |M| (the first layer's plain average is M itself), which a sum of local terms cannot:
     GAP followed by a linear layer computes only lattice averages of local quantities
     (energy-like), whose value at Tc is not singular.
+
+    ``in_channels`` > 1 takes configurations (batch, channels, L, L), e.g. a vector spin's
+    components; the default takes scalar spins (batch, L, L).
     """
 
     def __init__(
-        self, channels=(8, 8), kernel: int = 3, activation: str = "tanh", z2_odd: bool = True
+        self,
+        channels=(8, 8),
+        kernel: int = 3,
+        activation: str = "tanh",
+        z2_odd: bool = True,
+        in_channels: int = 1,
     ):
         super().__init__()
         if z2_odd and activation not in ODD_ACTIVATIONS:
             raise ValueError(
                 f"z2_odd needs an odd activation ({sorted(ODD_ACTIVATIONS)}), got {activation!r}"
             )
-        layers, c_in = [], 1
+        layers, c_in = [], int(in_channels)
         for c in channels:
             layers += [
                 PeriodicConv2d(c_in, int(c), int(kernel), bias=not z2_odd),
@@ -79,7 +87,8 @@ class PhaseCNN(nn.Module):
         self.order_scale = 1.0
 
     def forward(self, spins):
-        h = self.features(spins.unsqueeze(1)).mean(dim=(-2, -1))
+        x = spins.unsqueeze(1) if spins.dim() == 3 else spins
+        h = self.features(x).mean(dim=(-2, -1))
         return self.head(h.abs() * self.order_scale if self.z2_odd else h).squeeze(-1)
 
 
