@@ -35,12 +35,6 @@ def _analysed(outputs_h5, observables_h5):
     return out.isel(sample=keep), {k: obs[k].values[keep] for k in order}, obs
 
 
-def _within_control(f, observables: dict, control) -> dict:
-    from physlens.stats import stratified_spearman
-
-    return {k: stratified_spearman(f, q, control) for k, q in observables.items()}
-
-
 def run_probing(
     outputs_h5,
     observables_h5,
@@ -64,12 +58,14 @@ def run_probing(
     names = list(obs)
     f = out["logit"].values
     s = stage_seed(seed, name, "probing")
-    ranking = probing.rank_observables(f, obs, names, seed=s, **probing.probing_kwargs(probing_cfg))
-    within = _within_control(f, obs, out["control"].values)
-    ranking["within_control_spearman"] = (
-        "observable",
-        np.array([within[str(o)] for o in ranking.observable.values]),
-        {"long_name": "Spearman within each control value, combined (Fisher z)"},
+    ranking = probing.rank_observables(
+        f,
+        obs,
+        names,
+        seed=s,
+        strata=out["control"].values,
+        control=str(out.attrs.get("control_name", "control")),
+        **probing.probing_kwargs(probing_cfg),
     )
     ranking.attrs.update(model=out.attrs.get("model", ""), explained="decision logit")
     probing.write_probing(ranking, out_ranking)

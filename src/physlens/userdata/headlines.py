@@ -58,7 +58,7 @@ def probing_headlines(ranking, linear, parsimony, reference: dict, name: str) ->
                 tolerance_kind="at_least",
                 reference_source=src,
                 description=f"|Spearman| between the decision neuron and {expected}",
-                within_control_spearman=float(row.within_control_spearman),
+                spearman_given_control=float(row.spearman_cond),
             ),
             _headline(
                 f"{net}.expected_ranks_first",
