@@ -139,6 +139,24 @@ def _twin_errors(cfg: dict) -> list[str]:
         )
     if t["few_labels"] > t["n_train"]:
         errors.append(f"twin.few_labels = {t['few_labels']}: more than n_train = {t['n_train']}")
+    return errors + _twin_formula_errors(t)
+
+
+def _twin_formula_errors(t: dict) -> list[str]:
+    """Every split of a physics-formula data set needs 2+ train, validation and test points."""
+    f = t.get("formula")
+    if not f:
+        return []
+    errors = []
+    for task in (k for k in t.get("tasks", []) if k in f["points"]):
+        n = f["points"][task]
+        n_val, n_test = int(n * f["val_fraction"]), int(n * f["test_fraction"])
+        if min(n_val, n_test, n - n_val - n_test) < 2:
+            errors.append(
+                f"twin.formula.points.{task} = {n} with val_fraction = {f['val_fraction']} and "
+                f"test_fraction = {f['test_fraction']}: {n - n_val - n_test} train, {n_val} "
+                f"validation, {n_test} test points; each needs at least 2"
+            )
     return errors
 
 

@@ -6,6 +6,26 @@ SIA_RESUME = f"{RESULTS}/.resume/siamese"
 
 
 # Helpers are lambdas: `snakemake --lint` flags a rule file that also holds `def` functions.
+# The twin tasks generated from physics formulas (those with a size in twin.formula.points),
+# benchmarked over repeated splits; the others are benchmarked on one split.
+TWIN_FORMULA_TASKS = [
+    t for t in config["twin"]["tasks"] if t in config["twin"]["formula"]["points"]
+]
+TWIN_SPLIT_TASKS = [t for t in config["twin"]["tasks"] if t not in TWIN_FORMULA_TASKS]
+# Figures of the twin benchmark and their captions, by output name of twin_figures.
+TWIN_FIGURES = (
+    {
+        "predictions": (f"{TWIN}/figures/predictions.png", "twin_predictions.rst"),
+        "table": (f"{TWIN}/figures/benchmark.png", "twin_benchmark.rst"),
+    }
+    if TWIN_SPLIT_TASKS
+    else {}
+) | (
+    {"formula": (f"{TWIN}/figures/formula.png", "twin_formula.rst")}
+    if TWIN_FORMULA_TASKS
+    else {}
+)
+
 # STAGE_HEADLINES["siamese"](): the headline-number files of this stage (merged into results/summary.json).
 STAGE_HEADLINES["siamese"] = lambda: expand(
     f"{SIA}/{{dataset}}/headline.json", dataset=config["siamese"]["datasets"]
@@ -19,8 +39,7 @@ STAGE_TARGETS["siamese"] = (
             dataset=config["siamese"]["datasets"],
             fig=["latent", "coefficients"],
         ),
-        f"{TWIN}/figures/predictions.png",
-        f"{TWIN}/figures/benchmark.png",
+        *[path for path, _ in TWIN_FIGURES.values()],
     ]
     + STAGE_HEADLINES["siamese"]()
 )
@@ -33,10 +52,28 @@ SIAMESE_DATA_PARAMS = {
 SIAMESE_TRAIN_PARAMS = {
     k: config["siamese"][k] for k in ("val_fraction", "architecture", "train")
 }
-# The Ising file is an input only when the ising_energy task is configured.
+# The Ising file is an input only when the ising_energy task is configured, the formula data
+# sets only when formula tasks are.
 TWIN_INPUTS = (
     {"ising": f"{RESULTS}/ising/L{config['twin']['ising_L']}.h5"}
     if "ising_energy" in config["twin"]["tasks"]
+    else {}
+) | (
+    {"formulas": expand(f"{TWIN}/data/{{task}}.h5", task=TWIN_FORMULA_TASKS)}
+    if TWIN_FORMULA_TASKS
+    else {}
+)
+# Tables and predictions of the single-split tasks and of the formula tasks, as configured.
+TWIN_OUTPUTS = (
+    {"table": f"{TWIN}/benchmark.csv", "predictions": f"{TWIN}/predictions.h5"}
+    if TWIN_SPLIT_TASKS
+    else {}
+) | (
+    {
+        "formula_table": f"{TWIN}/formula_benchmark.csv",
+        "formula_predictions": f"{TWIN}/formula_predictions.h5",
+    }
+    if TWIN_FORMULA_TASKS
     else {}
 )
 
@@ -150,12 +187,38 @@ rule siamese_figures:
         "../scripts/siamese_figures.py"
 
 
+rule twin_formula_data:
+    output:
+        f"{TWIN}/data/{{task}}.h5",
+    log:
+        f"{LOGS}/twin/data_{{task}}.log",
+    benchmark:
+        f"{BENCH}/twin/data_{{task}}.tsv"
+    wildcard_constraints:
+        task="|".join(TWIN_FORMULA_TASKS) or "no-formula-task",
+    conda:
+        "../../envs/interpret.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=minutes(5),
+    params:
+        # this task's size only: resizing another data set does not regenerate this one
+        formula=lambda wc: {
+            "variant": config["twin"]["formula"]["variant"],
+            "noise": config["twin"]["formula"]["noise"],
+            "points": {wc.task: config["twin"]["formula"]["points"][wc.task]},
+        },
+        seed=config["seed"],
+    script:
+        "../scripts/twin_formula_data.py"
+
+
 rule twin_benchmark:
     input:
         **TWIN_INPUTS,
     output:
-        table=f"{TWIN}/benchmark.csv",
-        predictions=f"{TWIN}/predictions.h5",
+        **TWIN_OUTPUTS,
         headline=f"{TWIN}/headline.json",
     log:
         f"{LOGS}/twin/benchmark.log",
@@ -178,19 +241,17 @@ rule twin_benchmark:
 
 rule twin_figures:
     input:
-        table=f"{TWIN}/benchmark.csv",
-        predictions=f"{TWIN}/predictions.h5",
+        **TWIN_OUTPUTS,
+        headline=f"{TWIN}/headline.json",
     output:
-        predictions=report(
-            f"{TWIN}/figures/predictions.png",
-            caption="../report/twin_predictions.rst",
-            category="Twin neural network regression",
-        ),
-        table=report(
-            f"{TWIN}/figures/benchmark.png",
-            caption="../report/twin_benchmark.rst",
-            category="Twin neural network regression",
-        ),
+        **{
+            name: report(
+                path,
+                caption=f"../report/{caption}",
+                category="Twin neural network regression",
+            )
+            for name, (path, caption) in TWIN_FIGURES.items()
+        },
     log:
         f"{LOGS}/twin/figures.log",
     benchmark:

@@ -141,3 +141,68 @@ def plot_benchmark_table(table_path, out) -> None:
         ax.set_ylabel("coverage (raw spread)")
         ax.legend(fontsize=7, loc="lower right")
     save_figure(fig, out)
+
+
+def _records(headline_path, prefix: str) -> dict:
+    return {r["name"]: r for r in _report(headline_path)["records"] if r["name"].startswith(prefix)}
+
+
+def plot_formula_benchmark(table_path, headline_path, out) -> None:
+    """Per physics-formula task: test RMSE of TNNR, the single network and the ensemble on
+    every split (lines join one split's values; bars: mean ± standard error), and the rank
+    correlation of each uncertainty estimate with the actual error."""
+    use_style()
+    df = pd.read_csv(table_path)
+    tasks = list(dict.fromkeys(df["task"]))
+    fig, axes = plt.subplots(
+        2, len(tasks), figsize=(4.8 * len(tasks), 7.0), squeeze=False, layout="constrained"
+    )
+    estimators = ["tnnr", "single", "ensemble"]
+    uncertainties = ["tnnr_spread", "loop_violation", "ensemble_spread"]
+    for k, task in enumerate(tasks):
+        recs = _records(headline_path, f"twin.{task}.")
+        t = df[df["task"] == task]
+        ax = axes[0][k]
+        per_split = t.pivot(index="repeat", columns="estimator", values="rmse")[estimators]
+        x = np.arange(len(estimators))
+        for _, row in per_split.iterrows():
+            ax.plot(x, row.to_numpy(), color="0.7", lw=0.7, marker="o", ms=3)
+        means = [recs[f"twin.{task}.rmse_{e}"] for e in estimators]
+        ax.errorbar(
+            x,
+            [r["value"] for r in means],
+            yerr=[r["uncertainty"] or 0.0 for r in means],
+            fmt="s",
+            color="tab:blue",
+            capsize=4,
+            label="mean ± s.e.",
+        )
+        diff = recs[f"twin.{task}.rmse_diff_tnnr_single"]
+        ax.set_xticks(x, ["TNNR", "single net", "ensemble"])
+        ax.set_ylabel(f"test RMSE [{diff['unit']}]" if diff["unit"] else "test RMSE")
+        ax.set_title(
+            f"{task} ({diff['context']['n_points']} points, {len(per_split)} splits)\n"
+            f"TNNR - single: {diff['value']:.3g} ± {diff['uncertainty'] or 0:.2g} "
+            f"[{diff['status']}]",
+            fontsize=9,
+        )
+        ax.legend(fontsize=7)
+        ax = axes[1][k]
+        rho = [recs[f"twin.{task}.spearman_{u}"] for u in uncertainties]
+        cover = [recs[f"twin.{task}.coverage95_{u}_calibrated"]["value"] for u in uncertainties]
+        ax.bar(
+            np.arange(3),
+            [r["value"] if r["value"] is not None else np.nan for r in rho],
+            yerr=[r["uncertainty"] or 0.0 for r in rho],
+            color="tab:orange",
+            capsize=4,
+        )
+        for i, c in enumerate(cover):
+            if c is not None:
+                ax.text(i, 0.9, f"95%: {c:.2f}", ha="center", fontsize=7)
+        ax.axhline(0.0, color="k", lw=0.8)
+        ax.set_xticks(np.arange(3), ["TNNR spread", "loop violation", "ensemble spread"])
+        ax.set_ylim(-1.0, 1.0)
+        ax.set_ylabel("Spearman(uncertainty, |error|)")
+        ax.set_title("rank correlation within splits; calibrated 95% coverage", fontsize=9)
+    save_figure(fig, out)

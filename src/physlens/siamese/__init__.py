@@ -9,6 +9,9 @@ Modules (each importable without Snakemake; thin scripts in workflow/scripts/ ca
 * :mod:`physlens.siamese.tnnr` -- twin neural network regression: triplets, loop-consistency
   loss, anchor-averaged predictions with ensemble spread.
 * :mod:`physlens.siamese.benchmark` -- TNNR against a single network and an ensemble.
+* :mod:`physlens.siamese.formulas` -- the paper's physics-formula data sets (RCL circuit,
+  Wheatstone bridge); :mod:`~physlens.siamese.formula_benchmark` benchmarks TNNR on them over
+  repeated splits, :mod:`~physlens.siamese.formula_headlines` judges it.
 """
 
 from physlens._lazy import lazy_exports

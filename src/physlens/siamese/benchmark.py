@@ -9,6 +9,9 @@ Tasks are (X, y) arrays built from config: a smooth synthetic function and a phy
 
 Scores on a held-out test set: RMSE, coverage of the nominal 68 % / 95 % intervals raw and
 after one scale factor fitted on the validation set (calibrated), loop violation.
+
+The physics-formula tasks (rcl_circuit, wheatstone_bridge) are read from their data files and
+run over repeated splits instead (:mod:`physlens.siamese.formula_benchmark`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ import xarray as xr
 from physlens.io import atomic_path, open_dataset
 from physlens.provenance import base_attrs
 from physlens.seeding import derive_seed, rng
+from physlens.siamese import formula_benchmark as fb
 from physlens.siamese import tnnr
+from physlens.siamese.formula_headlines import formula_headlines
+from physlens.siamese.formulas import FORMULA_TASKS, formula, load_formula_dataset
 from physlens.siamese.regressor import TwinRegressor
 from physlens.summary import headline, write_headlines
 from physlens.training import TrainSettings
@@ -61,10 +67,13 @@ def ising_energy_task(path, n: int, gen: np.random.Generator) -> tuple[np.ndarra
 
 
 def build_tasks(cfg: dict, seed: int, ising_path=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The configured tasks as (X, y) arrays, each drawn from its own seeded stream."""
+    """The configured tasks as (X, y) arrays, each drawn from its own seeded stream; the
+    physics-formula tasks come from their data files instead (:func:`load_formula_tasks`)."""
     tasks = {}
     for name in cfg["tasks"]:
         gen = rng(seed, STAGE, name, "data")
+        if name in FORMULA_TASKS:
+            continue
         if name == "synthetic":
             tasks[name] = synthetic_task(cfg["n_points"], gen)
         elif name == "ising_energy":
@@ -74,8 +83,22 @@ def build_tasks(cfg: dict, seed: int, ising_path=None) -> dict[str, tuple[np.nda
                 )
             tasks[name] = ising_energy_task(ising_path, cfg["n_points"], gen)
         else:
-            raise ValueError(f"twin.tasks: unknown task {name!r} (synthetic, ising_energy)")
+            known = ", ".join(("synthetic", "ising_energy", *FORMULA_TASKS))
+            raise ValueError(f"twin.tasks: unknown task {name!r} ({known})")
     return tasks
+
+
+def load_formula_tasks(cfg: dict, paths) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The configured physics-formula tasks from their data files (any order), by task."""
+    loaded = {}
+    for path in paths:
+        task, X, y = load_formula_dataset(path)
+        loaded[task] = (X, y)
+    wanted = [t for t in cfg["tasks"] if t in FORMULA_TASKS]
+    missing = [t for t in wanted if t not in loaded]
+    if missing:
+        raise ValueError(f"twin.tasks includes {missing} but no data file for them was given")
+    return {t: loaded[t] for t in wanted}
 
 
 def split_indices(
@@ -257,9 +280,35 @@ def run_task(task: str, X: np.ndarray, y: np.ndarray, cfg: dict, training: dict,
 
 
 def run_benchmark(
-    tasks: dict, cfg: dict, training: dict, seed: int, table_path, predictions_path, headline_path
-) -> pd.DataFrame:
-    """Run every task; write the CSV table, the predictions (one HDF5 group per task), headlines."""
+    tasks: dict,
+    cfg: dict,
+    training: dict,
+    seed: int,
+    table_path,
+    predictions_path,
+    headline_path,
+    formula_tasks: dict | None = None,
+    formula_outputs: dict | None = None,
+) -> pd.DataFrame | None:
+    """Run every task; write the CSV table, the predictions (one HDF5 group per task), headlines.
+
+    `formula_tasks` (task -> (X, y)) run the repeated-split protocol of
+    :mod:`physlens.siamese.formula_benchmark`; their per-repeat table and test predictions go
+    to `formula_outputs` ("table", "predictions"), their records into the same headline file.
+    Returns the table of `tasks` (None when there are none: then nothing is written for them).
+    """
+    records, table = [], None
+    if tasks:
+        table = run_tasks(tasks, cfg, training, seed, table_path, predictions_path)
+        records += benchmark_headlines(table)
+    if formula_tasks:
+        records += run_formula_benchmark(formula_tasks, cfg, training, seed, formula_outputs)
+    write_headlines(headline_path, records, seed=seed)
+    return table
+
+
+def run_tasks(tasks: dict, cfg: dict, training: dict, seed: int, table_path, predictions_path):
+    """The single-split tasks (synthetic, ising_energy): table and predictions written."""
     all_rows, preds = [], {}
     for name, (X, y) in tasks.items():
         log.info("twin benchmark: task %s, %d points, %d features", name, len(y), X.shape[1])
@@ -274,8 +323,26 @@ def run_benchmark(
     table = table.drop(columns="seconds")
     with atomic_path(table_path, suffix=".csv.tmp") as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
-    write_headlines(headline_path, benchmark_headlines(table), seed=seed)
     return table
+
+
+def run_formula_benchmark(tasks: dict, cfg: dict, training: dict, seed: int, outputs: dict):
+    """The physics-formula tasks: per-repeat table and predictions written; headline records."""
+    rows, preds, summaries = [], {}, {}
+    for task, (X, y) in tasks.items():
+        log.info("twin benchmark: formula task %s, %d points", task, len(y))
+        task_rows, preds[task] = fb.run_formula_task(task, X, y, cfg, training, seed)
+        rows += task_rows
+        summaries[task] = fb.summarise_task(
+            pd.DataFrame(task_rows), preds[task], rng(seed, STAGE, task, "spearman")
+        )
+    write_groups(preds, outputs["predictions"])
+    with atomic_path(outputs["table"], suffix=".csv.tmp") as tmp:
+        pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
+    f = cfg["formula"]
+    units = {t: formula(t, f["variant"]).unit for t in tasks}
+    sizes = {t: len(y) for t, (_, y) in tasks.items()}
+    return formula_headlines(summaries, sizes, f["repeats"], f["small_max"], units)
 
 
 def write_groups(datasets: dict[str, xr.Dataset], path) -> None:

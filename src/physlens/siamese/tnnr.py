@@ -178,6 +178,20 @@ def loop_violation(model, X: np.ndarray, n_loops: int, gen: np.random.Generator)
 
 
 @torch.no_grad()
+def point_loop_violation(
+    model, X_query: np.ndarray, X_anchor: np.ndarray, n_pairs: int, gen: np.random.Generator
+) -> np.ndarray:
+    """Per query point x: RMS of F_sym(x, a) + F_sym(a, b) + F_sym(b, x) over n_pairs random
+    anchor pairs (a, b); 0 for exact differences, so a per-point uncertainty signal."""
+    nq = len(X_query)
+    pairs = gen.integers(0, len(X_anchor), (nq, n_pairs, 2))
+    q = np.repeat(np.asarray(X_query, np.float32)[:, None, :], n_pairs, axis=1)
+    T = np.stack([q, X_anchor[pairs[..., 0]], X_anchor[pairs[..., 1]]], axis=2)
+    loops = model.eval()(torch.as_tensor(T.reshape(nq * n_pairs, 3, -1), dtype=torch.float32))
+    return loops.sum(-1).double().pow(2).reshape(nq, n_pairs).mean(1).sqrt().numpy()
+
+
+@torch.no_grad()
 def ensemble_predict(models, X) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation over an ensemble of regressors."""
     Xt = torch.as_tensor(X, dtype=torch.float32)
