@@ -94,6 +94,18 @@ def fit_finite_size(L, tc_L, err, nu: float = 1.0) -> tuple[float, float, np.nda
     return float(coef[0]), float(coef[1]), cov
 
 
+def extrapolation_chi2(L, tc_L, ex: dict, nu: float = 1.0) -> tuple[float, int]:
+    """(chi2, degrees of freedom) of an :func:`extrapolate_with_bootstrap` result `ex` against
+    the points it used, with their bootstrap errors: with n points and two parameters chi2
+    follows chi2(n - 2) when the form and the errors hold. NaN with fewer than two points."""
+    used = ex["used"]
+    if used.sum() < 2:
+        return float("nan"), int(used.sum()) - 2
+    L, y, err = (np.asarray(a, float)[used] for a in (L, tc_L, ex["tc_L_err"]))
+    resid = (y - ex["tc"] - ex["slope"] * L ** (-1.0 / nu)) / err
+    return float(np.sum(resid**2)), int(used.sum()) - 2
+
+
 def extrapolate_with_bootstrap(L, tc_L, boot: np.ndarray, nu: float = 1.0) -> dict:
     """Extrapolated Tc with its error from refitting each joint bootstrap replicate.
 

@@ -5,7 +5,8 @@
 * ensemble: the standard error over members of the crossing each member gives on its own
   (the spread of the classifiers' decision thresholds).
 
-The two are combined in quadrature.
+The two are combined in quadrature. :func:`extrapolate_ensemble` takes the crossings of one
+ensemble per lattice size to the infinite lattice with the same two errors.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import numpy as np
 from physlens.phase.crossing import (
     bootstrap_crossings,
     ensemble_mean,
+    extrapolate_with_bootstrap,
+    extrapolation_chi2,
+    fit_finite_size,
     half_crossing,
     mean_by_temperature,
 )
@@ -82,3 +86,37 @@ def ensemble_crossing(
     boot = bootstrap_crossings(grid, p_ens, rng, n_resamples, rising)
     members = np.array([half_crossing(grid, mean_by_temperature(pm)[0], rising) for pm in p])
     return EnsembleCrossing(value, boot, members)
+
+
+def extrapolate_ensemble(sizes, crossings: list[EnsembleCrossing], nu: float) -> dict:
+    """The crossings of one ensemble per lattice size (same order as `sizes`) extrapolated as
+    x(L) = x_c + a L^(-1/nu): :func:`extrapolate_with_bootstrap` on the ensemble-mean
+    crossings and their bootstrap replicates, plus each member's own extrapolation (member k
+    at every size; sizes without a crossing left out), whose standard error over members is
+    combined in quadrature with the bootstrap error.
+
+    Returns extrapolate_with_bootstrap's dict with `tc_err` the combined error, plus
+    `bootstrap_error`, `ensemble_error`, `per_member`, `chi2` (of the ensemble-mean fit,
+    bootstrap errors) and `dof`.
+    """
+    sizes = np.asarray(sizes)
+    values = [c.value for c in crossings]
+    ex = extrapolate_with_bootstrap(sizes, values, np.array([c.bootstrap for c in crossings]), nu)
+    per_member = np.array([c.per_member for c in crossings])  # (size, member)
+    used = ex["used"]
+    members = [
+        fit_finite_size(sizes[used], per_member[used, m], ex["tc_L_err"][used], nu)[0]
+        for m in range(per_member.shape[1])
+        if used.sum() >= 2 and np.all(np.isfinite(per_member[used, m]))
+    ]
+    member_sem = ensemble_error(members)
+    chi2, dof = extrapolation_chi2(sizes, values, ex, nu)
+    return {
+        **ex,
+        "tc_err": combined_error(ex["tc_err"], member_sem),
+        "bootstrap_error": ex["tc_err"],
+        "ensemble_error": member_sem,
+        "per_member": members,
+        "chi2": chi2,
+        "dof": dof,
+    }
