@@ -151,7 +151,7 @@ def memory_needed_mb(cfg: dict) -> float:
     }
     need += [600 + 14 * n_t * n * L * L * 4 / 1e6 for L in trained if L]
     if "beta" in cfg.get("su2", {}) and "samples_per_beta" in cfg["su2"]:
-        need.append(600 + 5 * su2_data_mb(cfg))
+        need.append(600 + 5 * su2_data_mb(cfg, max(su2_sizes(cfg["su2"]))))
     return max(need)
 
 
@@ -315,10 +315,38 @@ def ising_data_mb(cfg: dict, L: int) -> float:
     return n_t * cfg["ising"]["samples_per_temperature"] * L * L * 4 / 1e6
 
 
-def su2_data_mb(cfg: dict) -> float:
-    """Size in MB of the SU(2) link data set as float32 (beta x samples x sites x 4 x 4)."""
+def su2_sizes(su2: dict) -> list[int]:
+    """Every spatial extent N_s the SU(2) stage simulates (`su2`: the config's su2 block):
+    su2.sizes with su2.n_s, sorted."""
+    return sorted(set(su2.get("sizes") or []) | {su2["n_s"]})
+
+
+def su2_size_errors(su2: dict) -> list[str]:
+    """What is wrong with the su2 block's N_s list: it must contain n_s and, if given, hold at
+    least three sizes (two fix beta_c and the slope with nothing left to test the form), and
+    the susceptibility peak's fit window must be odd and fit the beta grid."""
+    sizes, n_s, num = list(su2.get("sizes") or []), su2.get("n_s"), su2["beta"]["num"]
+    errors = []
+    if sizes and n_s not in sizes:
+        errors.append(f"su2.sizes = {sizes}: must contain su2.n_s = {n_s!r} (or be empty)")
+    if len(set(sizes) | {n_s}) == 2:
+        errors.append(
+            f"su2.sizes = {sizes}: two sizes leave no check of beta_c + a N_s^(-1/nu); give at "
+            "least three (or leave it empty for su2.n_s alone)"
+        )
+    points = su2.get("scaling", {}).get("peak_points", 3)
+    if len(set(sizes)) >= 3 and (points % 2 == 0 or points > num):
+        errors.append(
+            f"su2.scaling.peak_points = {points}: must be odd and <= su2.beta.num = {num}"
+        )
+    return errors
+
+
+def su2_data_mb(cfg: dict, n_s: int | None = None) -> float:
+    """Size in MB of the SU(2) link data set as float32 (beta x samples x sites x 4 x 4), at
+    spatial extent `n_s` (default su2.n_s)."""
     su2 = cfg["su2"]
-    sites = su2["n_s"] ** 3 * su2["n_t"]
+    sites = (su2["n_s"] if n_s is None else n_s) ** 3 * su2["n_t"]
     return su2["beta"]["num"] * su2["samples_per_beta"] * sites * 4 * 4 * 4 / 1e6
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from physlens.config import linspace, model_names, temperature_grid
+from physlens.config import linspace, model_names, su2_size_errors, su2_sizes, temperature_grid
 from physlens.slices import ccnn_pair_window, split_sizes
 
 
@@ -124,7 +124,13 @@ def _su2_errors(cfg: dict) -> list[str]:
             f"su2_learning.probing.expected = {probing.get('expected')!r}: not among "
             f"su2_learning.probing.observables = {probing.get('observables')}"
         )
-    return errors
+    kernel = learn.get("classifier", {}).get("architecture", {}).get("kernel", 1)
+    if "n_s" in su2 and kernel > min(su2_sizes(su2)):
+        errors.append(
+            f"su2_learning.classifier.architecture.kernel = {kernel}: larger than the smallest "
+            f"N_s = {min(su2_sizes(su2))} of su2.n_s and su2.sizes"
+        )
+    return errors + su2_size_errors(su2)
 
 
 def _twin_errors(cfg: dict) -> list[str]:

@@ -35,6 +35,13 @@ def ising_sampling_slice(config: dict) -> dict:
     return {"seed": config["seed"], **ising}
 
 
+def su2_sampling_slice(config: dict, n_s: int) -> dict:
+    """The SU(2) settings that determine the samples of the N_s = `n_s` lattice (not the list
+    of sizes, not the finite-size analysis), plus the seed."""
+    su2 = {k: v for k, v in config["su2"].items() if k not in ("sizes", "scaling")}
+    return {"seed": config["seed"], **su2, "n_s": int(n_s)}
+
+
 def su2_training_slice(s2l: dict) -> dict:
     """Everything that shapes the SU(2) labels, splits and classifiers (not beta_c or
     probing, not the ensemble size)."""

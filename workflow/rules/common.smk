@@ -2,11 +2,12 @@
 # every interpretation-type stage reads, the one place for global wildcard constraints, and
 # the registry through which each stage names its final and headline files. A stage's
 # .smk reads only these globals and its own, never another stage's.
-from physlens.config import ising_data_mb, su2_data_mb
+from physlens.config import ising_data_mb, su2_data_mb, su2_sizes
 from physlens.slices import (
     classifier_slice,
     ising_sampling_slice,
     split_slice,
+    su2_sampling_slice,
     su2_training_slice,
 )
 from physlens.summary import Claims
@@ -22,6 +23,11 @@ ISING_SIZES = sorted(config["ising"]["sizes"])
 SUPERVISED_SPLIT = split_slice(config["supervised"])
 ISING_MODEL_DIRS = model_dirs(config["supervised"], RESULTS)
 ISING_MODEL_DATA = model_data(config["supervised"], RESULTS)
+
+# Every SU(2) spatial extent; with more than one (the cross-key checks make that three or
+# more) beta_c is extrapolated in N_s. su2.n_s is the lattice of results/su2/configs.h5.
+SU2_SIZES = su2_sizes(config["su2"])
+SU2_SCALING = len(SU2_SIZES) > 1
 
 # Each stage registers lambdas, resolved once every stage file has been read;
 # STAGE_TARGETS["<stage>"] -> its final files, STAGE_HEADLINES["<stage>"] -> its
@@ -47,6 +53,21 @@ wildcard_constraints:
 def ising_params():
     """The Ising settings that determine the samples (not the checks), plus the seed."""
     return ising_sampling_slice(config)
+
+
+def su2_data_file(n_s):
+    """The SU(2) configurations at N_s = n_s: configs.h5 for su2.n_s, configs_Ns{n_s}.h5 for
+    the other sizes of su2.sizes."""
+    if int(n_s) == config["su2"]["n_s"]:
+        return f"{RESULTS}/su2/configs.h5"
+    return f"{RESULTS}/su2/configs_Ns{int(n_s)}.h5"
+
+
+def su2_mem_mb(floor, per_mb):
+    """data_mem_mb of a job that holds the SU(2) data set of its wildcard n_s."""
+    return lambda wildcards, attempt: data_mem_mb(
+        floor, per_mb, su2_data_mb(config, int(wildcards.n_s))
+    )(wildcards, attempt)
 
 
 def headline_files():

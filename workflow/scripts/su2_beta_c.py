@@ -13,6 +13,7 @@ res = estimate_beta_c(
     p.seed,
     snakemake.output.table,
     snakemake.output.headline,
+    sizes=p.sizes,
 )
 log.info(
     "beta_c = %.4f +- %.4f, test accuracy %.3f", res["beta_c"], res["beta_c_err"], res["accuracy"]

@@ -8,4 +8,9 @@ from _common import setup  # noqa: E402
 from physlens.su2.checks import write_checks  # noqa: E402
 
 setup(snakemake)
-write_checks(snakemake.input[0], snakemake.output[0], seed=snakemake.params.seed)
+write_checks(
+    snakemake.input[0],
+    snakemake.output[0],
+    seed=snakemake.params.seed,
+    sizes=snakemake.params.sizes,
+)

@@ -146,3 +146,48 @@ def plot_plaquette(configs, out) -> None:
     ax.legend(frameon=False, fontsize=8)
     sns.despine(fig)
     save_figure(fig, out)
+
+
+def plot_beta_c_scaling(peaks_json, crossings_json, out) -> None:
+    """beta(N_s) against N_s^(-1/nu): the susceptibility peaks and the classifier crossings
+    with their fits beta_c + a N_s^(-1/nu), the extrapolated beta_c at 0, and the literature
+    beta_c(N_t = 2)."""
+    use_style()
+    recs = [
+        (_record(peaks_json, "su2.beta_c_extrapolated"), "susceptibility peak", "C1", "o"),
+        (_record(crossings_json, "su2_learning.beta_c_extrapolated"), "classifier", "C0", "s"),
+    ]
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    x_max = 0.0
+    for rec, label, color, marker in recs:
+        ctx = rec["context"]
+        x = np.asarray(ctx["sizes"], float) ** (-1.0 / ctx["nu"])
+        y = np.array([np.nan if v is None else v for v in ctx["per_size"]], float)
+        err = np.array([0.0 if v is None else v for v in ctx["per_size_error"]], float)
+        x_max = max(x_max, x.max())
+        ax.errorbar(x, y, yerr=err, fmt=marker, color=color, ms=4, label=f"{label} at $N_s$")
+        if rec["value"] is not None and ctx["slope"] is not None:
+            xs = np.linspace(0, x.max() * 1.05, 50)
+            ax.plot(xs, rec["value"] + ctx["slope"] * xs, color=color, lw=1)
+            ax.errorbar(
+                [0],
+                [rec["value"]],
+                yerr=[rec["uncertainty"] or 0.0],
+                fmt=marker,
+                color=color,
+                mfc="white",
+                label=rf"{label}: $\beta_c$ = {rec['value']:.4f} ± {rec['uncertainty'] or 0:.4f}",
+            )
+    if recs[0][0]["context"]["N_t"] == 2:
+        lit = reference(BETA_C_NT2_REF)
+        ax.axhspan(lit.value - lit.uncertainty, lit.value + lit.uncertainty, color="k", alpha=0.2)
+        ax.axhline(lit.value, color="k", ls="--", lw=1, label=rf"literature {lit.value:.4f}")
+    nu = recs[0][0]["context"]["nu"]
+    ax.set(
+        xlabel=rf"$N_s^{{-1/\nu}}$ ($\nu$ = {nu:g})",
+        ylabel=r"pseudo-critical $\beta(N_s)$",
+        xlim=(-0.03 * x_max, 1.08 * x_max),
+    )
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    sns.despine(fig)
+    save_figure(fig, out)

@@ -56,7 +56,7 @@ from physlens.su2.candidates import (
     random_center_slices,
     random_gauge_transform,
 )
-from physlens.su2.checks import FINITE_SIZE_ALLOWANCE
+from physlens.su2.checks import FINITE_SIZE_ALLOWANCE, single_size_tolerance
 from physlens.summary import headline, write_headlines
 from physlens.training import TrainSettings, predict, seeded_model, train_and_save
 from physlens.validate import validate_su2
@@ -284,8 +284,13 @@ def predict_phase(models: list, data_path, cfg: dict, seed: int, out_path) -> xr
 # --- beta_c ----------------------------------------------------------------------------------
 
 
-def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> dict:
-    """beta_c with its error (module docstring), a CSV of P(deconfined | beta) and headlines."""
+def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline, sizes=None) -> dict:
+    """beta_c with its error (module docstring), a CSV of P(deconfined | beta) and headlines.
+
+    `sizes`: every N_s of the config (None: this file's alone). beta_c is judged against the
+    infinite-volume value only when there is one size (:func:`physlens.su2.checks.single_size_tolerance`);
+    with several it is recorded and the extrapolation is judged (:mod:`physlens.su2.scaling`).
+    """
     with xr.open_dataset(pred_path, engine="h5netcdf") as ds:
         ds = ds.load()
     betas, p = ds["beta"].values, ds["p_deconfined"].values
@@ -317,15 +322,16 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
             f"# beta_c = {beta_c:.5f} +- {err:.5f} (bootstrap {boot_err:.5f}, ensemble {member_sem:.5f}, "
             f"failed resamples {est.failed_resamples}); per-member {members.round(5).tolist()}\n"
         )
-    at_nt2 = n_t == 2
+    tolerance = single_size_tolerance([n_s] if sizes is None else sizes, spacing)
+    judged = n_t == 2 and tolerance is not None
     records = [
         headline(
             f"{STAGE}.beta_c",
             beta_c,
             stage=STAGE,
             uncertainty=err,
-            ref=BETA_C_NT2_REF if at_nt2 else None,
-            tolerance=spacing + FINITE_SIZE_ALLOWANCE if at_nt2 else None,
+            ref=BETA_C_NT2_REF if judged else None,
+            tolerance=tolerance if judged else None,
             tolerance_kind="absolute",
             description=(
                 "P(deconfined | beta) = 1/2 crossing of the su2_cnn ensemble on raw links (error: "
@@ -333,6 +339,9 @@ def estimate_beta_c(pred_path, cfg: dict, seed: int, out_csv, out_headline) -> d
                 "beta_c; tolerance = grid spacing + the finite-size allowance of the SU(2) checks "
                 f"({FINITE_SIZE_ALLOWANCE}): at N_s = {n_s} the pseudo-critical coupling shifts by "
                 "O(N_s^(-1/nu)), nu = 0.63, and the crossing depends on the training windows"
+                if tolerance is not None
+                else f"P(deconfined | beta) = 1/2 crossing of the su2_cnn ensemble at N_s = {n_s}, "
+                "a pseudo-critical coupling (recorded; su2_learning.beta_c_extrapolated is judged)"
             ),
             N_s=n_s,
             N_t=n_t,
