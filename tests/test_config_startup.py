@@ -285,3 +285,47 @@ def test_snakemake_stops_at_start_naming_every_cross_key_mistake(tmp_path):
 def test_unsupervised_cluster_windows_reversed(good):
     good["unsupervised"]["clusters"] = {"ordered_max": 2.8, "disordered_min": 1.8}
     _refused(good, "unsupervised.clusters.ordered_max = 2.8")
+
+
+# --- the SU(2) lattice sizes of the finite-size extrapolation ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "sizes, scaling, words",
+    [
+        ([6, 8, 10], {"peak_points": 3}, ["su2.sizes = [6, 8, 10]", "must contain su2.n_s = 4"]),
+        ([4, 6], {}, ["su2.sizes = [4, 6]", "at least three"]),
+        ([4, 5, 6], {"peak_points": 3}, ["su2.sizes[1] = 5", "multiple of 2"]),
+        ([4, 4, 6], {"peak_points": 3}, ["su2.sizes = [4, 4, 6]", "non-unique"]),
+        ([4, 6, 66], {"peak_points": 3}, ["su2.sizes[2] = 66", "maximum of 64"]),
+        ([4, 6, 8], {"peak_points": 2}, ["su2.scaling.peak_points = 2", "minimum of 3"]),
+        ([4, 6, 8], {"peak_points": 4}, ["su2.scaling.peak_points = 4", "must be odd"]),
+        ([4, 6, 8], {"peak_points": 5}, ["su2.scaling.peak_points = 5", "su2.beta.num = 4"]),
+    ],
+)
+def test_bad_su2_size_lists_are_refused(good, sizes, scaling, words):
+    good["su2"]["sizes"] = sizes
+    good["su2"]["scaling"] = scaling
+    _refused(good, *words)
+
+
+def test_classifier_kernel_must_fit_the_smallest_su2_lattice(good):
+    good["su2"].update(sizes=[2, 4, 6], scaling={"peak_points": 3})
+    good["su2_learning"]["classifier"]["architecture"]["kernel"] = 3
+    _refused(good, "su2_learning.classifier.architecture.kernel = 3", "smallest N_s = 2")
+
+
+@pytest.mark.parametrize("sizes", [[], [4], [2, 4, 8], [4, 6, 8, 10]])
+def test_good_su2_size_lists_are_accepted(good, sizes):
+    good["su2"].update(sizes=sizes, scaling={"peak_points": 3})
+    assert validate_config(good)["su2"]["sizes"] == sizes
+
+
+def test_su2_memory_is_that_of_the_largest_lattice(good):
+    cfg = validate_config(good)
+    alone = memory_needed_mb(cfg)
+    good["su2"].update(sizes=[4, 6, 32], scaling={"peak_points": 3}, samples_per_beta=2000)
+    big = validate_config(good)
+    # 5x the float32 links of the 32^3 x 2 lattice: 4 betas x 2000 samples x 65536 sites x 16
+    assert memory_needed_mb(big) == pytest.approx(600 + 5 * 4 * 2000 * 32**3 * 2 * 64 / 1e6)
+    assert memory_needed_mb(big) > alone

@@ -10,10 +10,12 @@ from scipy.special import expit
 
 from physlens.phase import crossing
 from physlens.phase.ensemble import (
+    EnsembleCrossing,
     bootstrap_error,
     ensemble_crossing,
     ensemble_curve,
     ensemble_error,
+    extrapolate_ensemble,
 )
 from physlens.phase.labels import UNLABELLED, split_phase_data, window_labels
 
@@ -106,6 +108,64 @@ def test_extrapolation_bootstrap_error_matches_the_scatter_it_is_given():
     assert ex["tc_err"] == pytest.approx(expected, rel=0.15)
     ex_nan = crossing.extrapolate_with_bootstrap(L, [np.nan, np.nan, 2.3], boot)
     assert math.isnan(ex_nan["tc"])
+
+
+# Pseudo-critical points x(L) = x_c + a L^(-1/nu) of the SU(2) deconfinement transition
+# (3D Ising nu): the known truth of the synthetic extrapolations below.
+X_C, SLOPE, NU_3D, SCALING_SIZES = 1.88, -0.9, 0.63, np.array([6, 8, 10, 12])
+
+
+def _coverage(pulls) -> tuple[float, float, float]:
+    pulls = np.asarray(pulls)
+    return pulls.mean(), np.mean(np.abs(pulls) < 1), np.mean(np.abs(pulls) < 2)
+
+
+def test_extrapolation_recovers_the_critical_point_with_calibrated_errors():
+    """Crossings x_c + a L^(-1/nu) + Gaussian noise (a different error per size), with
+    bootstrap replicates drawn from the same noise: the extrapolated x_c is unbiased, and
+    its error covers the truth at the Gaussian rates (68 % within 1 sigma, 95 % within 2)."""
+    rng = np.random.default_rng(2024)
+    sigma = np.array([0.006, 0.004, 0.005, 0.003])
+    exact = X_C + SLOPE * SCALING_SIZES ** (-1 / NU_3D)
+    pulls, chi2 = [], []
+    for _ in range(400):
+        observed = exact + rng.normal(0, sigma)
+        boot = observed[:, None] + rng.normal(0, sigma[:, None], (4, 100))
+        ex = crossing.extrapolate_with_bootstrap(SCALING_SIZES, observed, boot, NU_3D)
+        pulls.append((ex["tc"] - X_C) / ex["tc_err"])
+        chi2.append(crossing.extrapolation_chi2(SCALING_SIZES, observed, ex, NU_3D)[0])
+    mean, within_1, within_2 = _coverage(pulls)
+    assert abs(mean) < 0.15  # 3 standard errors of the mean of 400 unit pulls
+    assert 0.62 < within_1 < 0.74 and within_2 > 0.92, (within_1, within_2)
+    assert np.mean(chi2) == pytest.approx(2.0, rel=0.2)  # chi2 with 4 - 2 degrees of freedom
+
+
+def test_ensemble_extrapolation_adds_the_members_spread_and_stays_calibrated():
+    """Ten members whose decision thresholds sit a fixed offset from the ensemble's at every
+    size (spread tau), plus sampling noise: the combined error (bootstrap + spread of the
+    members' extrapolations) covers x_c, and the ensemble part estimates tau / sqrt(10)."""
+    rng = np.random.default_rng(7)
+    sigma, tau, members = 0.004, 0.01, 10
+    exact = X_C + SLOPE * SCALING_SIZES ** (-1 / NU_3D)
+    pulls, spreads = [], []
+    for _ in range(300):
+        offsets = rng.normal(0, tau, members)
+        noise = rng.normal(0, sigma, len(SCALING_SIZES))
+        crossings = [
+            EnsembleCrossing(
+                value=x + offsets.mean() + e,
+                bootstrap=x + offsets.mean() + e + rng.normal(0, sigma, 100),
+                per_member=x + offsets + e,
+            )
+            for x, e in zip(exact, noise)
+        ]
+        ex = extrapolate_ensemble(SCALING_SIZES, crossings, NU_3D)
+        pulls.append((ex["tc"] - X_C) / ex["tc_err"])
+        spreads.append(ex["ensemble_error"])
+        assert ex["tc_err"] == pytest.approx(math.hypot(ex["bootstrap_error"], spreads[-1]))
+    _, within_1, within_2 = _coverage(pulls)
+    assert 0.6 < within_1 < 0.76 and within_2 > 0.9, (within_1, within_2)
+    assert np.mean(spreads) == pytest.approx(tau / math.sqrt(members), rel=0.15)
 
 
 def _scaling_order_parameter(T, L, tc_inf=2.269185):

@@ -106,6 +106,78 @@ def test_probe_names_are_checked_against_the_lattice():
     assert probes.probe_architecture(f"{L}x{L}", cfg)["kernel"] == [L, L]
 
 
+# --- the extrapolated Tc and how strictly it is judged ---------------------------------------
+
+TC_ONSAGER = 2 / math.log(1 + math.sqrt(2))
+
+
+def crossing_predictions(tmp_path, sizes, tc_inf, spread, seed=0, members=8, n=60):
+    """Prediction files whose members step down at tc_inf + 0.3/L (+ their own offsets)."""
+    rng = np.random.default_rng(seed)
+    temps = np.linspace(2.0, 2.6, 31)
+    paths = {}
+    for L in sizes:
+        thr = tc_inf + 0.3 / L + rng.normal(0, spread, members)
+        clean = expit(-(temps[None, :] - thr[:, None]) * L / 2)
+        p = np.clip(clean[:, :, None] + rng.normal(0, 0.05, (members, len(temps), n)), 0, 1)
+        paths[L] = tmp_path / f"pred_L{L}.h5"
+        xr.Dataset(
+            {"p_ordered": (("member", "temperature", "sample"), p)},
+            coords={"temperature": temps},
+        ).to_netcdf(paths[L], engine="h5netcdf")
+    return paths
+
+
+def test_paper_scale_sizes_tighten_the_tc_criteria():
+    assert pipeline.tc_criteria([8, 16, 28, 32]) == (0.01, None)
+    assert pipeline.tc_criteria([8, 16, 24, 28, 32, 48, 64]) == (0.003, 0.005)
+
+
+@pytest.mark.parametrize(
+    "sizes, tc_inf, spread, statuses",
+    [
+        # small lattices: 1 % of Onsager, no bound on the error
+        ([8, 16, 32], TC_ONSAGER * 1.008, 0.002, {"supervised.tc_extrapolated": "met"}),
+        # up to L = 64: 0.3 %, and the error at most 0.005
+        (
+            [16, 32, 64],
+            TC_ONSAGER * 1.001,
+            0.002,
+            {"supervised.tc_extrapolated": "met", "supervised.tc_extrapolated_error": "met"},
+        ),
+        (
+            [16, 32, 64],
+            TC_ONSAGER * 1.008,
+            0.002,
+            {"supervised.tc_extrapolated": "missed", "supervised.tc_extrapolated_error": "met"},
+        ),
+        # members that disagree by ~0.03: the ensemble error exceeds 0.005
+        (
+            [16, 32, 64],
+            TC_ONSAGER,
+            0.03,
+            {"supervised.tc_extrapolated_error": "missed"},
+        ),
+    ],
+)
+def test_extrapolated_tc_is_judged_by_the_sizes_reached(tmp_path, sizes, tc_inf, spread, statuses):
+    paths = crossing_predictions(tmp_path, sizes, tc_inf, spread)
+    tc = {"bootstrap": 50, "nu": 1.0}
+    res = pipeline.analyse_tc(paths, tc, 3, tmp_path / "tc.csv", tmp_path / "tc.json")
+    recs = {r["name"]: r for r in json.loads((tmp_path / "tc.json").read_text())["records"]}
+    assert abs(res["tc"] - tc_inf) < 4 * res["tc_err"]  # the known Tc is recovered
+    for name, status in statuses.items():
+        assert recs[name]["status"] == status, recs[name]
+    if max(sizes) < 64:
+        assert "supervised.tc_extrapolated_error" not in recs
+        assert recs["supervised.tc_extrapolated"]["tolerance"] == 0.01
+    else:
+        assert recs["supervised.tc_extrapolated"]["tolerance"] == 0.003
+        err = recs["supervised.tc_extrapolated_error"]
+        assert err["value"] == recs["supervised.tc_extrapolated"]["uncertainty"]
+        assert err["reference"] == 0.005 and err["tolerance_kind"] == "at_most"
+
+
 def outputs(root, name):
     return {
         k: root / f"{name}.{ext}"
