@@ -18,8 +18,9 @@ Conventions
 Modules: :mod:`.quaternion` (algebra), :mod:`.lattice` (geometry), :mod:`.kernels` (numba
 updates and measurements), :mod:`.observables`, :mod:`.sampling` (chains, HDF5 output),
 :mod:`.checks` (the Monte Carlo's headline numbers), :mod:`.candidates` (gauge-invariant
-candidate observables for probing) and :mod:`.learning` (the phase classifier on raw links,
-its beta_c crossing and the probing of its logit).
+candidate observables for probing), :mod:`.learning` (the phase classifier on raw links,
+its beta_c crossing and the probing of its logit) and :mod:`.scaling` (beta_c extrapolated over
+several N_s from the susceptibility peaks and the classifiers' crossings).
 """
 
 from physlens._lazy import lazy_exports
