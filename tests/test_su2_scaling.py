@@ -21,9 +21,9 @@ from physlens.su2.scaling import (
     crossing_scaling,
     exponent_from_heights,
     extrapolated_headline,
+    interpolated_susceptibility_peak,
     log_parabola_peak,
     peak_scaling,
-    susceptibility_peak,
 )
 
 BETA_C = reference(BETA_C_NT2_REF).value
@@ -86,7 +86,7 @@ def test_susceptibility_peak_of_samples_with_a_known_peak_and_its_bootstrap_erro
     estimates, errors = [], []
     for k in range(24):
         poly = gaussian_polyakov(rng, n_s, centre)
-        est = susceptibility_peak(GRID, poly, n_s, 5, np.random.default_rng(k), 60)
+        est = interpolated_susceptibility_peak(GRID, poly, n_s, 5, np.random.default_rng(k), 60)
         estimates.append(est["beta"])
         errors.append(np.nanstd(est["beta_boot"], ddof=1))
         assert est["height"] == pytest.approx(1 - 2 / np.pi, rel=0.15)

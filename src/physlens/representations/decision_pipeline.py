@@ -184,7 +184,7 @@ def run_parsimony(
 
     from physlens.io import read_json
     from physlens.observables import compute_observables
-    from physlens.representations.parsimony import compare_explanations
+    from physlens.representations.parsimony import explanation_table
 
     tables, recs = [], []
     for spec in specs:
@@ -206,11 +206,7 @@ def run_parsimony(
         cands, info = explanation_candidates(
             y, {n: obs[n].values for n in names}, ranking, cfg, sym
         )
-        t = compare_explanations(y, cands)
-        ss = float(np.sum((y - y.mean()) ** 2)) or float("nan")
-        t["r2"] = [1 - float(np.sum((y - cands[c][0]) ** 2)) / ss for c in t.candidate]
-        for col in ("kind", "equivalent_to", "fit"):
-            t[col] = [info[c][col] for c in t.candidate]
+        t = explanation_table(y, cands, info, ("kind", "equivalent_to", "fit"))
         t.insert(0, "model", spec.name)
         t["n_samples"] = len(y)
         t["scale"] = "logit" if symbolic_link == "logit" else "probability"

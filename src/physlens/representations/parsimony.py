@@ -152,3 +152,16 @@ def explanation_candidates(
             "fit": text,
         }
     return cands, info
+
+
+def explanation_table(
+    y: np.ndarray, cands: dict, info: dict, columns: tuple[str, ...] = ("equivalent_to", "fit")
+) -> pd.DataFrame:
+    """:func:`compare_explanations` of `y` with each candidate's R^2 and the `columns` of
+    :func:`explanation_candidates`' info beside it."""
+    table = compare_explanations(y, cands)
+    ss = float(np.sum((y - y.mean()) ** 2)) or float("nan")
+    table["r2"] = [1 - float(np.sum((y - cands[c][0]) ** 2)) / ss for c in table.candidate]
+    for col in columns:
+        table[col] = [info[c][col] for c in table.candidate]
+    return table

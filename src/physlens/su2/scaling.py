@@ -82,7 +82,7 @@ def log_parabola_peak(x, y, points: int) -> tuple[float, float]:
     return float(x[i] + vertex), float(np.exp(c0 - c1**2 / (4 * c2)))
 
 
-def susceptibility_peak(
+def interpolated_susceptibility_peak(
     betas, poly: np.ndarray, n_s: int, points: int, generator: np.random.Generator, n_resamples: int
 ) -> dict:
     """Position and height of the peak of chi(beta) from P[sample, beta], with bootstrap
@@ -189,7 +189,7 @@ def peak_scaling(paths: dict, scaling: dict, seed: int, out_csv, out_headline) -
     peaks, n_ts = {}, {}
     for n in sizes:
         betas, poly, n_ts[n] = read_polyakov(paths[n], n)
-        peaks[n] = susceptibility_peak(
+        peaks[n] = interpolated_susceptibility_peak(
             betas, poly, n, points, rng(seed, "su2", "scaling", n), n_boot
         )
     n_t = _common_n_t(n_ts)

@@ -52,7 +52,7 @@ def run_probing(
     within each control value beside it), probe the hidden representation linearly, and
     compare the explanations by BIC."""
     from physlens.interpret import probing
-    from physlens.representations.parsimony import compare_explanations, explanation_candidates
+    from physlens.representations.parsimony import explanation_candidates, explanation_table
 
     out, obs, _ = _analysed(outputs_h5, observables_h5)
     names = list(obs)
@@ -82,11 +82,7 @@ def run_probing(
         )
     probing.write_probing(linear, out_linear)
     cands, info = explanation_candidates(f, obs, ranking, parsimony_cfg)
-    table = compare_explanations(f, cands)
-    ss = float(np.sum((f - f.mean()) ** 2)) or float("nan")
-    table["r2"] = [1 - float(np.sum((f - cands[c][0]) ** 2)) / ss for c in table.candidate]
-    for col in ("equivalent_to", "fit"):
-        table[col] = [info[c][col] for c in table.candidate]
+    table = explanation_table(f, cands, info)
     with atomic_path(out_parsimony, suffix=".csv.tmp") as tmp, open(tmp, "w", newline="") as fh:
         prov = base_attrs(s, algorithm="BIC model comparison (physlens.representations.parsimony)")
         fh.write("# " + "; ".join(f"{k}={v}" for k, v in prov.items()) + "\n")
